@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// The `sweepdeck` command line: parses flags, calls the commands, maps errors to exit codes
+// (0 ok, 1 failure at run time, 2 bad input or usage). No logic of its own.
+import { Command, CommanderError, Option } from 'commander';
+import { SpecError } from './spec/errors.js';
+import { StoreError } from './store/index.js';
+import { BACKEND_CHOICES, type BackendChoice } from './train/backend-choice.js';
+import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+import { bestCommand, exportCommand, showCommand } from './commands/inspect.js';
+import { EXIT_BAD_INPUT, EXIT_RUNTIME, UsageError, parsePositiveInt } from './commands/errors.js';
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const err = (text: string) => process.stderr.write(`${text}\n`);
+
+const positiveInt = (flag: string) => (raw: string) => parsePositiveInt(flag, raw);
+
+function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('sweepdeck')
+    .description('Hyperparameter sweeps for TensorFlow.js: one file describes the problem and the search space.')
+    .version('0.1.0')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command('run')
+    .description('run a sweep file: train every trial in parallel, keep every result in SQLite')
+    .argument('<file>', 'sweep file (YAML or JSON)')
+    .option('--db <path>', 'results DB (default: results/<sweep name>.db)')
+    .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
+    .option('--steps <n>', 'override training.steps for every trial', positiveInt('--steps'))
+    .option('--no-tui', 'print one plain line per trial event (the default until the dashboard lands)')
+    .action(async (file: string, flags: { db?: string; workers?: number; backend: BackendChoice; steps?: number; tui: boolean }) => {
+      setExit(await runCommand(file, flags, { out, err }));
+    });
+
+  program
+    .command('validate')
+    .description('check a sweep file and print the plan it expands to')
+    .argument('<file>', 'sweep file (YAML or JSON)')
+    .option('--json', 'print the plan as JSON')
+    .option('--steps <n>', 'as for run', positiveInt('--steps'))
+    .action((file: string, flags: { json?: boolean; steps?: number }) => setExit(validateCommand(file, flags, out)));
+
+  program
+    .command('best')
+    .description('the best completed trials of a sweep')
+    .argument('<db>', 'results DB')
+    .option('--top <n>', 'how many', positiveInt('--top'), 10)
+    .option('--json', 'print an array of trials, best first')
+    .action((db: string, flags: { top: number; json?: boolean }) => setExit(bestCommand(db, flags, out)));
+
+  program
+    .command('show')
+    .description('one trial: parameters, state, and its validation curve')
+    .argument('<db>', 'results DB')
+    .argument('<number>', 'trial number', (raw: string) => {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`trial number expects a whole number ≥ 0, got "${raw}"`);
+      return n;
+    })
+    .option('--json', 'print the trial as JSON')
+    .action((db: string, number: number, flags: { json?: boolean }) => setExit(showCommand(db, number, flags, out)));
+
+  program
+    .command('export')
+    .description('every trial with flattened parameters and final metrics')
+    .argument('<db>', 'results DB')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action((db: string, flags: { format: string; out?: string }) => setExit(exportCommand(db, flags, out)));
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    }
+    if (error instanceof SpecError || error instanceof UsageError) {
+      err(`error: ${error.message}`);
+      return EXIT_BAD_INPUT;
+    }
+    if (error instanceof StoreError) {
+      err(`error: ${error.message}`);
+      return error.code === 'locked' ? EXIT_RUNTIME : EXIT_BAD_INPUT;
+    }
+    err(`sweepdeck failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return EXIT_RUNTIME;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,147 @@
+// The read-only commands over a results DB: `best`, `show` and `export`. They only read the store.
+import { writeFileSync } from 'node:fs';
+import { exportRows, openReadStore, toCsv, type ReadStore, type TrialSummary } from '../store/index.js';
+import { formatDuration, formatMetric, formatParamValue } from '../run/format.js';
+import { renderTable } from './table.js';
+import { EXIT_OK, UsageError } from './errors.js';
+
+type Print = (text: string) => void;
+
+function withStore<T>(dbPath: string, use: (store: ReadStore) => T): T {
+  const store = openReadStore(dbPath);
+  try {
+    return use(store);
+  } finally {
+    store.close();
+  }
+}
+
+function durationOf(trial: TrialSummary): number | null {
+  if (!trial.startedAt || !trial.finishedAt) return null;
+  return (Date.parse(trial.finishedAt) - Date.parse(trial.startedAt)) / 1000;
+}
+
+function jsonTrial(trial: TrialSummary) {
+  return {
+    number: trial.number,
+    state: trial.state,
+    value: trial.value,
+    params: trial.params,
+    metrics: trial.metrics,
+    step: trial.step,
+    steps: trial.steps,
+    backend: trial.backend,
+    worker: trial.worker,
+    error: trial.error,
+    started_at: trial.startedAt,
+    finished_at: trial.finishedAt,
+    duration_s: durationOf(trial),
+  };
+}
+
+export function bestCommand(dbPath: string, options: { top: number; json?: boolean }, print: Print): number {
+  return withStore(dbPath, (store) => {
+    const sweep = store.sweep();
+    const best = store.best(options.top);
+    if (options.json) {
+      print(JSON.stringify(best.map(jsonTrial), null, 2));
+      return EXIT_OK;
+    }
+    const counts = store.counts();
+    const summary = Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([state, n]) => `${n} ${state}`)
+      .join(', ');
+    print(`sweep ${sweep.name}: ${summary || 'no trials yet'}; ${sweep.metricGoal} ${sweep.metricName}`);
+    if (best.length === 0) {
+      print('no completed trial yet');
+      return EXIT_OK;
+    }
+    const paramPaths = [...new Set(best.flatMap((t) => Object.keys(t.params)))];
+    const m = sweep.metricName;
+    const header = ['#', 'trial', m, `${m}.median`, `${m}.p90`, ...paramPaths, 'time'];
+    const rows = best.map((t, rank) => [
+      String(rank + 1),
+      String(t.number),
+      formatMetric(t.value),
+      formatMetric(t.metrics[`${m}.median`]),
+      formatMetric(t.metrics[`${m}.p90`]),
+      ...paramPaths.map((p) => (p in t.params ? formatParamValue(t.params[p]) : '')),
+      formatDuration(durationOf(t) ?? 0),
+    ]);
+    print(renderTable(header, rows));
+    const failed = store.trials({ states: ['failed'] });
+    if (failed.length) {
+      print(`\n${failed.length} failed:`);
+      for (const t of failed.slice(0, 5)) print(`  trial ${t.number}: ${t.error ?? 'no reason recorded'}`);
+      if (failed.length > 5) print(`  … and ${failed.length - 5} more (sweepdeck export ${dbPath} --format csv)`);
+    }
+    return EXIT_OK;
+  });
+}
+
+const SPARK = '▁▂▃▄▅▆▇█';
+
+/** A one-line chart of a curve; log scale when the values span more than a decade. */
+export function sparkline(values: (number | null)[]): string {
+  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (finite.length === 0) return '';
+  const useLog = finite.every((v) => v > 0) && Math.max(...finite) / Math.min(...finite) > 10;
+  const t = (v: number) => (useLog ? Math.log10(v) : v);
+  const lo = Math.min(...finite.map(t));
+  const hi = Math.max(...finite.map(t));
+  return values
+    .map((v) => (v === null || !Number.isFinite(v) ? ' ' : SPARK[hi === lo ? 0 : Math.round(((t(v) - lo) / (hi - lo)) * (SPARK.length - 1))]!))
+    .join('');
+}
+
+export function showCommand(dbPath: string, number: number, options: { json?: boolean }, print: Print): number {
+  return withStore(dbPath, (store) => {
+    const sweep = store.sweep();
+    const trial = store.trial(number);
+    if (!trial) {
+      const counts = Object.values(store.counts()).reduce((a, b) => a + b, 0);
+      throw new UsageError(`${dbPath} has no trial ${number} (it holds ${counts} trial${counts === 1 ? '' : 's'}, numbered from 0)`);
+    }
+    const curve = store.curve(trial.id);
+    if (options.json) {
+      print(JSON.stringify({ ...jsonTrial(trial), config: trial.config, curve }, null, 2));
+      return EXIT_OK;
+    }
+    const m = sweep.metricName;
+    const lines = [
+      `trial ${trial.number}: ${trial.state}${trial.value !== null ? `, ${m} = ${formatMetric(trial.value)}` : ''}`,
+      ...(trial.error ? [`reason: ${trial.error}`] : []),
+      `step ${trial.step ?? 0}/${trial.steps ?? '?'} on ${trial.backend ?? '?'} (worker ${trial.worker ?? '?'}), ${formatDuration(durationOf(trial) ?? 0)}`,
+      'parameters:',
+      ...Object.entries(trial.params).map(([k, v]) => `  ${k} = ${formatParamValue(v)}`),
+    ];
+    const names = [m, `${m}.median`, `${m}.p90`, 'train_loss', 'lr', 'steps_per_s'];
+    const byStep = new Map<number, Record<string, number | null>>();
+    for (const point of curve) {
+      const row = byStep.get(point.step) ?? {};
+      row[point.name] = point.value;
+      byStep.set(point.step, row);
+    }
+    if (byStep.size) {
+      const steps = [...byStep.keys()].sort((a, b) => a - b);
+      lines.push('', `validation curve (${m}): ${sparkline(steps.map((s) => byStep.get(s)![m] ?? null))}`, '');
+      lines.push(renderTable(['step', ...names], steps.map((s) => [String(s), ...names.map((n) => formatMetric(byStep.get(s)![n]))])));
+    } else {
+      lines.push('', 'no metrics recorded yet');
+    }
+    print(lines.join('\n'));
+    return EXIT_OK;
+  });
+}
+
+export function exportCommand(dbPath: string, options: { format: string; out?: string }, print: Print): number {
+  if (options.format !== 'csv' && options.format !== 'json') throw new UsageError(`--format expects csv or json, got "${options.format}"`);
+  const text = withStore(dbPath, (store) => {
+    const rows = exportRows(store);
+    return options.format === 'csv' ? toCsv(rows) : JSON.stringify(rows, null, 2);
+  });
+  if (options.out) writeFileSync(options.out, text.endsWith('\n') ? text : `${text}\n`);
+  else print(text.replace(/\n$/, ''));
+  return EXIT_OK;
+}

@@ -1,0 +1,91 @@
+// Turns sampled variables into what the trainer consumes: a float32 feature matrix (standardised
+// with statistics computed in float64) and the float32 side columns the head and loss need.
+// Everything is computed in float64 first; float32 is only the hand-over format to tfjs.
+import type { CompiledProblem, F64Function } from './compile.js';
+
+export interface FeatureNorm {
+  mean: number[];
+  std: number[];
+}
+
+export interface HostBatch {
+  n: number;
+  featureCount: number;
+  /** n × featureCount, row-major */
+  features: Float32Array;
+  columns: Map<string, Float32Array>;
+}
+
+/** The float64 columns of a sample: variables plus `target` and `scale`. */
+export function dataColumns(problem: CompiledProblem, variables: Map<string, Float64Array>, n: number): Map<string, Float64Array> {
+  const columns = new Map(variables);
+  columns.set('target', problem.target.evaluate(variables, n));
+  if (problem.scale) columns.set('scale', problem.scale.evaluate(variables, n));
+  return columns;
+}
+
+export function featureColumns(problem: CompiledProblem, featureSet: string, variables: Map<string, Float64Array>, n: number): Float64Array[] {
+  const formulas = problem.featureSets.get(featureSet);
+  if (!formulas) throw new Error(`unknown feature set "${featureSet}"`);
+  return formulas.map((f) => f.evaluate(variables, n));
+}
+
+/** Mean and standard deviation of each feature (a constant feature gets std 1, so it passes unchanged). */
+export function featureNorm(features: Float64Array[], n: number): FeatureNorm {
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (const column of features) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += column[i]!;
+    const m = sum / n;
+    let squares = 0;
+    for (let i = 0; i < n; i++) squares += (column[i]! - m) ** 2;
+    const s = Math.sqrt(squares / n);
+    mean.push(m);
+    std.push(s > 1e-12 * Math.max(1, Math.abs(m)) ? s : 1);
+  }
+  return { mean, std };
+}
+
+export function identityNorm(count: number): FeatureNorm {
+  return { mean: new Array<number>(count).fill(0), std: new Array<number>(count).fill(1) };
+}
+
+/** Row-major float32 matrix of standardised features. */
+export function packFeatures(features: Float64Array[], norm: FeatureNorm, n: number): Float32Array {
+  const width = features.length;
+  const out = new Float32Array(n * width);
+  for (let j = 0; j < width; j++) {
+    const column = features[j]!;
+    const mean = norm.mean[j]!;
+    const inv = 1 / norm.std[j]!;
+    for (let i = 0; i < n; i++) out[i * width + j] = (column[i]! - mean) * inv;
+  }
+  return out;
+}
+
+/**
+ * Builds batches for one trial: the feature set with its normalisation, and the side columns
+ * (by name) that the compiled head and loss read — variables, target, scale, or hoisted
+ * float64 sub-expressions.
+ */
+export class BatchBuilder {
+  constructor(
+    private readonly problem: CompiledProblem,
+    private readonly featureSet: string,
+    readonly norm: FeatureNorm,
+    private readonly sideColumns: ReadonlyMap<string, F64Function | null>,
+  ) {}
+
+  build(variables: Map<string, Float64Array>, n: number): HostBatch {
+    const data = dataColumns(this.problem, variables, n);
+    const features = featureColumns(this.problem, this.featureSet, variables, n);
+    const columns = new Map<string, Float32Array>();
+    for (const [name, compute] of this.sideColumns) {
+      const values = compute ? compute(data, n) : data.get(name);
+      if (!values) throw new Error(`no data column "${name}"`);
+      columns.set(name, Float32Array.from(values.subarray(0, n)));
+    }
+    return { n, featureCount: features.length, features: packFeatures(features, this.norm, n), columns };
+  }
+}

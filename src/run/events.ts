@@ -1,0 +1,37 @@
+// Events the orchestrator emits as a sweep runs; reporters (the line printer, later the dashboard)
+// only consume them.
+import type { Params } from '../search/space.js';
+import type { MetricValues } from '../train/trainer.js';
+import type { BackendName } from '../train/backend-choice.js';
+
+export type TrialEndState = 'complete' | 'pruned' | 'failed';
+
+export interface BestSoFar {
+  number: number;
+  value: number;
+}
+
+export type SweepEvent =
+  | { type: 'sweep-started'; name: string; method: string; total: number; alreadyDone: number; workers: number; backend: BackendName; db: string }
+  | { type: 'trial-started'; number: number; params: Params; worker: number; backend: BackendName }
+  | { type: 'trial-eval'; number: number; step: number; steps: number; metrics: MetricValues }
+  | {
+      type: 'trial-finished';
+      number: number;
+      params: Params;
+      state: TrialEndState;
+      value: number | null;
+      step: number;
+      error?: string;
+      seconds: number;
+      best: BestSoFar | null;
+    }
+  | { type: 'trial-interrupted'; number: number; step: number }
+  | {
+      type: 'sweep-finished';
+      counts: Record<TrialEndState, number>;
+      interrupted: number;
+      best: BestSoFar | null;
+      seconds: number;
+      stopped: boolean;
+    };

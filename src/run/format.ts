@@ -1,0 +1,30 @@
+// Small text formatters shared by the line reporter and the CLI's tables.
+import type { Params } from '../search/space.js';
+
+/** A metric value with 4 significant digits (switching to exponent form when tiny or huge). */
+export function formatMetric(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '-';
+  if (!Number.isFinite(value)) return String(value);
+  if (value !== 0 && (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e5)) return value.toExponential(3);
+  return String(Number(value.toPrecision(4)));
+}
+
+export function formatParamValue(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+export function formatParams(params: Params): string {
+  return Object.entries(params)
+    .map(([path, value]) => `${path}=${formatParamValue(value)}`)
+    .join(' ');
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds % 60);
+  if (minutes < 60) return `${minutes}m${String(rest).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}

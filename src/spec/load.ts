@@ -1,0 +1,215 @@
+// Loads a sweep file into a validated SweepSpec, or throws one SpecError that says where and what.
+// Order: YAML syntax → shape (zod) → names and formulas → parameters → every parameter value
+// applied to a trial → the problem's data sampled and checked for NaN/Inf.
+import { readFileSync } from 'node:fs';
+import { SpecError } from './errors.js';
+import { readSweepSource, type FieldPath, type SweepSource } from './source.js';
+import { SweepFileSchema, type SweepFile } from './schema.js';
+import { reportIssue } from './issues.js';
+import { parameterDistribution, representativeValues } from './parameters.js';
+import { TUNABLE_PATHS } from './paths.js';
+import { RESERVED_NAMES, dataNames, metricNames } from './names.js';
+import { resolveTrial, scopesOf } from './resolve.js';
+import { didYouMean, parseFormula, FORMULA_FUNCTIONS } from '../formula/index.js';
+import { gridValues, type Parameter } from '../search/space.js';
+import { checkProblemData } from '../problem/check.js';
+import type { SweepSpec } from './types.js';
+
+export interface LoadOptions {
+  stepsOverride?: number;
+}
+
+export interface LoadedSweep {
+  spec: SweepSpec;
+  source: SweepSource;
+}
+
+export function loadSweepFile(file: string, options: LoadOptions = {}): LoadedSweep {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new SpecError(file, undefined, undefined, `cannot read the sweep file: ${reason}`);
+  }
+  return loadSweepText(file, text, options);
+}
+
+export function loadSweepText(file: string, text: string, options: LoadOptions = {}): LoadedSweep {
+  const source = readSweepSource(file, text);
+  const fail = (path: FieldPath, message: string, opts: { key?: boolean; offset?: number } = {}): never => {
+    const location =
+      opts.offset !== undefined ? source.locateInScalar(path, opts.offset) : source.locate(path, { key: opts.key ?? false });
+    throw new SpecError(file, path.length ? path.join('.') : undefined, location, message);
+  };
+
+  if (typeof source.data !== 'object' || source.data === null || Array.isArray(source.data)) {
+    fail([], 'expected a mapping with name, method, metric, parameters, problem, features, model, training');
+  }
+  const parsed = SweepFileSchema.safeParse(source.data);
+  if (!parsed.success) {
+    const report = reportIssue(parsed.error.issues[0]!, source.data, SweepFileSchema);
+    fail(report.path, report.message, { key: report.atKey });
+  }
+  const file_ = (parsed as { data: SweepFile }).data;
+
+  checkVariables(file_, fail);
+  const metrics = file_.problem.metrics ?? defaultMetrics(file_.problem.scale !== undefined);
+  const scopes = { variables: Object.keys(file_.problem.variables), hasScale: file_.problem.scale !== undefined };
+
+  checkFormula(file_.problem.target, dataNames(scopes), ['problem', 'target'], fail);
+  if (file_.problem.scale !== undefined) checkFormula(file_.problem.scale, dataNames(scopes), ['problem', 'scale'], fail);
+  for (const [name, formula] of Object.entries(metrics)) {
+    checkFormula(formula, metricNames(scopes), ['problem', 'metrics', name], fail);
+  }
+  for (const [set, formulas] of Object.entries(file_.features)) {
+    formulas.forEach((formula, i) => checkFormula(formula, dataNames(scopes), ['features', set, i], fail));
+  }
+  if (Object.keys(file_.features).length === 0) fail(['features'], 'expected at least one feature set, e.g. log: [log(x1), log(x2)]');
+  if (!(file_.metric.name in metrics)) {
+    const names = Object.keys(metrics);
+    const suggestion = didYouMean(file_.metric.name, names);
+    fail(['metric', 'name'], `expected the name of a problem metric (${names.join(', ')}); got "${file_.metric.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
+  }
+
+  const parameters = readParameters(file_, fail);
+  const trialCount = countTrials(file_, parameters, fail);
+
+  const spec: SweepSpec = {
+    name: file_.name,
+    ...(file_.description !== undefined ? { description: file_.description } : {}),
+    method: file_.method,
+    metric: file_.metric,
+    trialCount,
+    seed: file_.seed,
+    parameters,
+    problem: { ...file_.problem, metrics },
+    features: file_.features,
+    model: rawSection(source.data, 'model'),
+    training: rawSection(source.data, 'training'),
+    ...(options.stepsOverride !== undefined ? { stepsOverride: options.stepsOverride } : {}),
+  };
+
+  checkTrials(spec, fail);
+  const dataProblem = checkProblemData(spec);
+  if (dataProblem) fail(dataProblem.path, dataProblem.message);
+  return { spec, source };
+}
+
+type Fail = (path: FieldPath, message: string, opts?: { key?: boolean; offset?: number }) => never;
+
+function defaultMetrics(hasScale: boolean): Record<string, string> {
+  return hasScale ? { rel_l1: 'abs(pred - target) / scale' } : { l1: 'abs(pred - target)' };
+}
+
+function rawSection(data: unknown, key: 'model' | 'training'): Record<string, unknown> {
+  const section = (data as Record<string, unknown>)[key];
+  return typeof section === 'object' && section !== null ? structuredClone(section as Record<string, unknown>) : {};
+}
+
+function checkFormula(formula: string, names: readonly string[], path: FieldPath, fail: Fail): void {
+  const result = parseFormula(formula, names);
+  if (!result.ok) fail(path, `${result.error.message} in formula "${formula}"`, { offset: result.error.offset });
+}
+
+const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkVariables(file: SweepFile, fail: Fail): void {
+  const names = Object.keys(file.problem.variables);
+  if (names.length === 0) fail(['problem', 'variables'], 'expected at least one variable, e.g. x1: {min: 0, max: 1}');
+  const earlier: string[] = [];
+  for (const name of names) {
+    const path = ['problem', 'variables', name];
+    if (!NAME_PATTERN.test(name)) fail(path, `"${name}" is not a usable variable name (letters, digits and _, not starting with a digit)`, { key: true });
+    if ((RESERVED_NAMES as readonly string[]).includes(name) || name in FORMULA_FUNCTIONS) {
+      fail(path, `"${name}" is reserved (net, pred, target, scale, pi, e and function names); rename the variable`, { key: true });
+    }
+    const variable = file.problem.variables[name]!;
+    const hasRange = variable.min !== undefined || variable.max !== undefined;
+    const ways = [variable.value !== undefined, variable.values !== undefined, hasRange].filter(Boolean).length;
+    if (ways !== 1) fail(path, 'expected exactly one of: "min" and "max", "values", or "value"');
+    if (hasRange) {
+      for (const bound of ['min', 'max'] as const) {
+        const value = variable[bound];
+        if (value === undefined) fail([...path], `expected both "min" and "max", "${bound}" is missing`);
+        if (typeof value === 'string') {
+          const result = parseFormula(value, earlier);
+          if (!result.ok) {
+            fail([...path, bound], `${result.error.message} in formula "${value}" (a bound may use only variables declared above it)`, {
+              offset: result.error.offset,
+            });
+          }
+        }
+      }
+      const { min, max } = variable;
+      if (typeof min === 'number' && typeof max === 'number') {
+        if (!(min < max)) fail([...path, 'min'], `expected min < max, got min ${min} and max ${max}`);
+        if (variable.distribution === 'log_uniform' && min <= 0) fail([...path, 'min'], `log_uniform needs min > 0, got ${min}`);
+      }
+    }
+    earlier.push(name);
+  }
+}
+
+function readParameters(file: SweepFile, fail: Fail): Parameter[] {
+  const parameters: Parameter[] = [];
+  for (const [path, spec] of Object.entries(file.parameters)) {
+    if (!(TUNABLE_PATHS as readonly string[]).includes(path)) {
+      const suggestion = didYouMean(path, TUNABLE_PATHS);
+      fail(['parameters', path], `"${path}" is not a field that can be swept${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; sweepable fields: ${TUNABLE_PATHS.join(', ')}`, {
+        key: true,
+      });
+    }
+    const result = parameterDistribution(spec);
+    if (!result.ok) fail(['parameters', path, ...(result.field ? [result.field] : [])], result.message);
+    const { distribution } = result as { distribution: Parameter['distribution'] };
+    if (file.method === 'grid') {
+      const values = gridValues(distribution);
+      if (typeof values === 'string') fail(['parameters', path], `method grid: ${values}`);
+    }
+    parameters.push({ path, distribution });
+  }
+  return parameters;
+}
+
+function countTrials(file: SweepFile, parameters: Parameter[], fail: Fail): number {
+  if (file.method === 'random') {
+    if (file.run_cap === undefined) fail(['run_cap'], 'method random needs run_cap: the number of trials to run', { key: true });
+    return file.run_cap!;
+  }
+  const size = parameters.reduce((n, p) => n * (gridValues(p.distribution) as readonly unknown[]).length, 1);
+  return file.run_cap !== undefined ? Math.min(size, file.run_cap) : size;
+}
+
+/** Every parameter value, substituted into an otherwise representative trial, must give a valid trial. */
+function checkTrials(spec: SweepSpec, fail: Fail): void {
+  const baseline = Object.fromEntries(spec.parameters.map((p) => [p.path, representativeValues(p.distribution)[0]]));
+  const base = resolveTrial(spec, 0, baseline);
+  if (!base.ok) {
+    const fromParameter = spec.parameters.find((p) => base.path.join('.').startsWith(p.path));
+    if (fromParameter) reportParameterValue(spec, fromParameter, 0, base, fail);
+    fail(base.path, base.message, base.formulaOffset !== undefined ? { offset: base.formulaOffset } : {});
+  }
+  for (const parameter of spec.parameters) {
+    const candidates = representativeValues(parameter.distribution);
+    candidates.forEach((value, index) => {
+      const result = resolveTrial(spec, 0, { ...baseline, [parameter.path]: value });
+      if (!result.ok) reportParameterValue(spec, parameter, index, result, fail);
+    });
+  }
+}
+
+function reportParameterValue(
+  spec: SweepSpec,
+  parameter: Parameter,
+  index: number,
+  result: { path: (string | number)[]; message: string; formulaOffset?: number },
+  fail: Fail,
+): never {
+  const field = parameter.distribution.type === 'categorical' ? ['values', index] : [index === 0 ? 'min' : 'max'];
+  const where = ['parameters', parameter.path, ...field];
+  const inner = result.path.join('.');
+  const message = inner === parameter.path ? result.message : `${inner}: ${result.message}`;
+  if (result.formulaOffset !== undefined && inner === parameter.path) fail(where, message, { offset: result.formulaOffset });
+  return fail(where, message);
+}

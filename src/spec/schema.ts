@@ -1,0 +1,172 @@
+// The shape of a sweep file, as zod schemas: which keys exist, their types, ranges and defaults.
+// Cross-field rules (formulas, names, parameter paths) are checked in load.ts.
+import { z } from 'zod';
+
+export const ACTIVATIONS = ['relu', 'tanh', 'elu', 'selu', 'sigmoid', 'softplus', 'linear', 'exp'] as const;
+export const INITIALIZERS = [
+  'glorot_uniform',
+  'glorot_normal',
+  'he_uniform',
+  'he_normal',
+  'lecun_normal',
+  'lecun_uniform',
+  'zeros',
+  'torch_linear',
+] as const;
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'momentum'] as const;
+export const METHODS = ['grid', 'random'] as const;
+export const PARAMETER_DISTRIBUTIONS = [
+  'constant',
+  'categorical',
+  'uniform',
+  'log_uniform',
+  'log_uniform_values',
+  'int_uniform',
+  'q_uniform',
+  'q_log_uniform',
+  'q_log_uniform_values',
+] as const;
+export const VARIABLE_DISTRIBUTIONS = ['uniform', 'log_uniform', 'int_uniform'] as const;
+
+const positiveInt = z.number().int().positive();
+const formula = z.string().min(1, 'expected a formula, got an empty string');
+const numberOrFormula = z.union([z.number(), formula], {
+  errorMap: () => ({ message: 'expected a number or a formula of earlier variables' }),
+});
+
+export const VariableSchema = z
+  .object({
+    distribution: z.enum(VARIABLE_DISTRIBUTIONS).default('uniform'),
+    min: numberOrFormula.optional(),
+    max: numberOrFormula.optional(),
+    value: z.number().optional(),
+    values: z.array(z.number()).min(1).optional(),
+  })
+  .strict();
+
+export const ProblemSchema = z
+  .object({
+    variables: z.record(VariableSchema),
+    target: formula,
+    scale: formula.optional(),
+    metrics: z.record(formula).optional(),
+    train: z
+      .object({
+        seed: z.number().int().default(1),
+        // 'stream': a fresh sample every step, as the seed's get_batch does; N: a fixed training set.
+        size: z.union([z.literal('stream'), positiveInt], {
+          errorMap: () => ({ message: 'expected "stream" or a positive whole number of samples' }),
+        }).default('stream'),
+      })
+      .strict()
+      .default({}),
+    validation: z
+      .object({
+        seed: z.number().int().default(2),
+        size: positiveInt.max(1_000_000).default(4096),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export const ScheduleSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? { type: value } : value),
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('none') }).strict(),
+    z
+      .object({
+        type: z.literal('cosine'),
+        min_lr: z.number().nonnegative().default(0),
+        warmup: z.number().int().nonnegative().default(0),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('step'),
+        every: positiveInt.optional(),
+        gamma: z.number().positive().max(1).default(0.1),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('reduce_on_plateau'),
+        factor: z.number().positive().lt(1).default(0.1),
+        patience: positiveInt.optional(),
+        min_lr: z.number().nonnegative().default(0),
+        threshold: z.number().nonnegative().default(1e-4),
+      })
+      .strict(),
+  ]),
+);
+
+export const ModelSchema = z
+  .object({
+    depth: z.number().int().min(0).max(64).default(2),
+    width: positiveInt.max(65536).default(16),
+    activation: z.preprocess(
+      (value) => (typeof value === 'string' ? [value] : value),
+      z.array(z.enum(ACTIVATIONS)).min(1),
+    ).default(['relu']),
+    initializer: z.enum(INITIALIZERS).default('glorot_uniform'),
+    head: formula.default('net'),
+    input_norm: z.enum(['standardize', 'none']).default('standardize'),
+  })
+  .strict();
+
+export const TrainingSchema = z
+  .object({
+    optimizer: z.enum(OPTIMIZERS).default('adam'),
+    lr: z.number().positive().default(1e-3),
+    batch_size: positiveInt.max(1_000_000).default(256),
+    steps: positiveInt.default(2000),
+    schedule: ScheduleSchema.default('none'),
+    loss: formula.optional(),
+    eval_every: positiveInt.optional(),
+    grad_clip: z.number().positive().optional(),
+    seed: z.number().int().optional(),
+  })
+  .strict();
+
+export const ParameterSchema = z
+  .object({
+    value: z.unknown().optional(),
+    values: z.array(z.unknown()).min(1, 'expected at least one value').optional(),
+    distribution: z.enum(PARAMETER_DISTRIBUTIONS).optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    q: z.number().positive().optional(),
+  })
+  .strict();
+
+export const SweepFileSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a name of letters, digits, ".", "_" or "-" (it names the DB file)'),
+    description: z.string().optional(),
+    method: z.enum(METHODS),
+    metric: z
+      .object({
+        name: z.string().min(1),
+        goal: z.enum(['minimize', 'maximize']).default('minimize'),
+      })
+      .strict(),
+    run_cap: positiveInt.optional(),
+    seed: z.number().int().default(0),
+    parameters: z.record(ParameterSchema).default({}),
+    problem: ProblemSchema,
+    features: z.record(z.array(formula).min(1, 'expected at least one feature formula')),
+    model: ModelSchema.default({}),
+    training: TrainingSchema.default({}),
+  })
+  .strict();
+
+export type SweepFile = z.infer<typeof SweepFileSchema>;
+export type ProblemSpec = z.infer<typeof ProblemSchema>;
+export type VariableSpec = z.infer<typeof VariableSchema>;
+export type ModelSpec = z.infer<typeof ModelSchema>;
+export type TrainingSpec = z.infer<typeof TrainingSchema>;
+export type ScheduleSpec = z.infer<typeof ScheduleSchema>;
+export type ParameterFileSpec = z.infer<typeof ParameterSchema>;
+export type Activation = (typeof ACTIVATIONS)[number];

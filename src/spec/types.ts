@@ -1,0 +1,39 @@
+// The validated, normalised sweep (what is stored in the DB and sent to workers) and the fully
+// resolved configuration of one trial. Both are plain JSON.
+import type { ModelSpec, ProblemSpec, TrainingSpec } from './schema.js';
+import type { Parameter, Params } from '../search/space.js';
+
+export interface SweepSpec {
+  name: string;
+  description?: string;
+  method: 'grid' | 'random';
+  metric: { name: string; goal: 'minimize' | 'maximize' };
+  /** Trials to run: for random the run_cap; for grid the grid's size (or run_cap when smaller). */
+  trialCount: number;
+  seed: number;
+  parameters: Parameter[];
+  /** The problem with `metrics` filled in (a default relative or absolute L1 when the file has none). */
+  problem: ProblemSpec & { metrics: Record<string, string> };
+  features: Record<string, string[]>;
+  /** model/training sections as written (defaults are applied per trial, after parameters). */
+  model: Record<string, unknown>;
+  training: Record<string, unknown>;
+  /** `--steps N` from the command line, part of the sweep's identity. */
+  stepsOverride?: number;
+}
+
+export type TrialTraining = Omit<TrainingSpec, 'loss' | 'eval_every' | 'seed'> & {
+  loss: string;
+  eval_every: number;
+  seed: number;
+};
+
+export interface TrialConfig {
+  number: number;
+  params: Params;
+  /** Name of the feature set, and its formulas. */
+  features: string;
+  featureFormulas: string[];
+  model: ModelSpec & { activation: ModelSpec['activation'] };
+  training: TrialTraining;
+}

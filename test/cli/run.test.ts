@@ -1,0 +1,163 @@
+// End to end through the real CLI: the smoke sweep with 2 workers, then the read commands on its DB.
+import { beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sweepdeck, REPO } from '../helpers/cli.js';
+import { tempDir } from '../helpers/sweep-text.js';
+
+describe('sweepdeck run sweeps/smoke.yaml --workers 2', () => {
+  const dir = tempDir();
+  const db = join(dir, 'smoke.db');
+  let run: ReturnType<typeof sweepdeck>;
+
+  beforeAll(() => {
+    run = sweepdeck(['run', 'sweeps/smoke.yaml', '--db', db, '--workers', '2', '--backend', 'wasm', '--no-tui']);
+  }, 180_000);
+
+  it('exits 0 and prints one line per trial event', () => {
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^sweep smoke: grid, 4 trials, 2 workers, backend wasm → /);
+    expect(lines.filter((l) => / trial \d+ started on worker \d+: /.test(l))).toHaveLength(4);
+    expect(lines.filter((l) => / trial \d+ complete at step 60 in /.test(l))).toHaveLength(4);
+    expect(lines.at(-1)).toMatch(/^done in .*: 4 complete, 0 pruned, 0 failed; best: trial \d, rel_l1=/);
+  });
+
+  it('keeps every trial and metric in SQLite', () => {
+    const sql = new Database(db, { readonly: true });
+    try {
+      expect(sql.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(sql.pragma('journal_mode', { simple: true })).toBe('wal');
+      const trials = sql.prepare('SELECT * FROM trials ORDER BY number').all() as Record<string, unknown>[];
+      expect(trials.map((t) => t.number)).toEqual([0, 1, 2, 3]);
+      for (const t of trials) {
+        expect(t.state).toBe('complete');
+        expect(t.backend).toBe('wasm');
+        expect(typeof t.value).toBe('number');
+        expect(t.step).toBe(60);
+        expect(t.started_at).toBeTruthy();
+        expect(t.finished_at).toBeTruthy();
+      }
+      expect(new Set(trials.map((t) => t.worker)).size).toBe(2);
+      expect(JSON.parse(trials[0]!.params as string)).toEqual({ features: 'raw', 'training.lr': 0.01 });
+      expect(JSON.parse(trials[3]!.params as string)).toEqual({ features: 'log', 'training.lr': 0.05 });
+      // evals at 20, 40, 60 for every trial, each with the sweep metric and its summaries
+      const evalSteps = sql.prepare("SELECT trial_id, group_concat(step) AS steps FROM metrics WHERE name = 'rel_l1' GROUP BY trial_id").all() as { steps: string }[];
+      expect(evalSteps.map((r) => r.steps.split(',').map(Number).sort((a, b) => a - b))).toEqual(Array(4).fill([20, 40, 60]));
+      const names = (sql.prepare('SELECT DISTINCT name FROM metrics ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+      expect(names).toEqual(['lr', 'rel_l1', 'rel_l1.max', 'rel_l1.median', 'rel_l1.p90', 'steps_per_s', 'train_loss']);
+      // the trial's value is its last recorded sweep metric
+      const mismatch = sql
+        .prepare("SELECT count(*) AS n FROM trials t JOIN final_metrics f ON f.trial_id = t.id AND f.name = 'rel_l1' WHERE f.value != t.value")
+        .get() as { n: number };
+      expect(mismatch.n).toBe(0);
+      const sweep = sql.prepare('SELECT name, method, metric_name, spec_source FROM sweep').get() as Record<string, string>;
+      expect(sweep).toMatchObject({ name: 'smoke', method: 'grid', metric_name: 'rel_l1' });
+      expect(sweep.spec_source).toBe(readFileSync(join(REPO, 'sweeps/smoke.yaml'), 'utf8'));
+    } finally {
+      sql.close();
+    }
+  });
+
+  it('best --json lists complete trials best first', () => {
+    const best = sweepdeck(['best', db, '--json']);
+    expect(best.code).toBe(0);
+    const trials = JSON.parse(best.stdout) as { number: number; state: string; value: number; params: object; metrics: Record<string, number> }[];
+    expect(trials).toHaveLength(4);
+    const values = trials.map((t) => t.value);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(trials[0]!.metrics.rel_l1).toBe(trials[0]!.value);
+    expect(trials[0]!.params).toHaveProperty('features');
+    const top = JSON.parse(sweepdeck(['best', db, '--json', '--top', '2']).stdout) as unknown[];
+    expect(top).toHaveLength(2);
+  });
+
+  it('best prints a table, show prints a trial with its curve', () => {
+    const table = sweepdeck(['best', db]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/sweep smoke: 4 complete; minimize rel_l1/);
+    expect(table.stdout).toMatch(/trial\s+rel_l1/);
+    const show = sweepdeck(['show', db, '1']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/^trial 1: complete, rel_l1 = /);
+    expect(show.stdout).toMatch(/validation curve \(rel_l1\): /);
+    const json = JSON.parse(sweepdeck(['show', db, '1', '--json']).stdout) as { number: number; curve: { step: number; name: string }[] };
+    expect(json.number).toBe(1);
+    expect(json.curve.filter((p) => p.name === 'rel_l1').map((p) => p.step)).toEqual([20, 40, 60]);
+    const missing = sweepdeck(['show', db, '99']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/has no trial 99/);
+  });
+
+  it('export writes csv and json with flattened params and final metrics', () => {
+    const csv = sweepdeck(['export', db, '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    const [header, ...rows] = csv.stdout.trim().split('\n');
+    expect(header).toContain('param.features');
+    expect(header).toContain('metric.rel_l1');
+    expect(rows).toHaveLength(4);
+    const json = JSON.parse(sweepdeck(['export', db, '--format', 'json']).stdout) as Record<string, unknown>[];
+    expect(json).toHaveLength(4);
+    expect(json[0]).toHaveProperty('param.training.lr');
+  });
+
+  it('running the same sweep again on its DB does no trial twice', () => {
+    const again = sweepdeck(['run', 'sweeps/smoke.yaml', '--db', db, '--workers', '2', '--backend', 'wasm']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/4 trials \(4 already done\)/);
+    const sql = new Database(db, { readonly: true });
+    expect((sql.prepare('SELECT count(*) AS n FROM trials').get() as { n: number }).n).toBe(4);
+    sql.close();
+  }, 120_000);
+
+  it('refuses a different sweep on the same DB, leaving it untouched', () => {
+    const before = readFileSync(db);
+    const other = sweepdeck(['run', 'sweeps/smoke.yaml', '--db', db, '--steps', '5', '--backend', 'wasm']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/^error: /);
+    expect(readFileSync(db).equals(before)).toBe(true);
+  });
+});
+
+describe('bad input through the CLI', () => {
+  it('a sweep file mistake: one message, exit 2, no DB written', () => {
+    const dir = tempDir();
+    const file = join(dir, 'bad.yaml');
+    const db = join(dir, 'bad.db');
+    const text = readFileSync(join(REPO, 'sweeps/smoke.yaml'), 'utf8').replace('  width: 8', '  widht: 8');
+    writeFileSync(file, text);
+    const result = sweepdeck(['run', file, '--db', db]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/bad\.yaml:\d+:3: model\.widht: unknown key "widht" \(did you mean "width"\?\)/);
+    expect(existsSync(db)).toBe(false);
+    expect(existsSync(join(REPO, 'results/smoke.db-wal'))).toBe(false);
+  });
+
+  it('a DB path that cannot be written: exit 2, nothing created', () => {
+    const dir = tempDir();
+    const result = sweepdeck(['run', 'sweeps/smoke.yaml', '--db', join(dir, 'no/such/dir/x.db')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cannot write the results DB/);
+    expect(existsSync(join(dir, 'no'))).toBe(false);
+  });
+
+  it('bad flags: exit 2', () => {
+    expect(sweepdeck(['run', 'sweeps/smoke.yaml', '--workers', '0']).code).toBe(2);
+    expect(sweepdeck(['run', 'sweeps/smoke.yaml', '--backend', 'gpu']).code).toBe(2);
+    expect(sweepdeck(['frobnicate']).code).toBe(2);
+    expect(sweepdeck(['best', join(tempDir(), 'missing.db')]).code).toBe(2);
+  });
+
+  it('validate --json prints the plan', () => {
+    const result = sweepdeck(['validate', 'sweeps/seed-equation.yaml', '--json']);
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout) as { trials: number; method: string };
+    expect(plan.method).toBe('random');
+    expect(plan.trials).toBe(24);
+    expect(JSON.parse(sweepdeck(['validate', 'sweeps/smoke.yaml', '--json']).stdout).trials).toBe(4);
+  });
+});

@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadSweepText } from '../../src/spec/load.js';
+import { resolveTrial } from '../../src/spec/resolve.js';
+import { loadBackend, type LoadedBackend } from '../../src/train/backend.js';
+import { ProblemData } from '../../src/train/data.js';
+import { trainTrial, type MetricValues } from '../../src/train/trainer.js';
+import type { SweepSpec, TrialConfig } from '../../src/spec/types.js';
+
+const LINEAR = `name: linear
+method: grid
+metric: { name: rel_l1 }
+problem:
+  variables:
+    a: { min: 1, max: 2 }
+    b: { min: 1, max: 2 }
+  target: 3*a + 2*b + 1
+  scale: 3*a + 2*b + 1
+  validation: { size: 512 }
+features:
+  raw: [a, b]
+model: { depth: 0 }
+training: { lr: 0.05, batch_size: 64, steps: 400, eval_every: 100 }
+`;
+
+function trialOf(spec: SweepSpec, params: Record<string, unknown> = {}): TrialConfig {
+  const resolved = resolveTrial(spec, 0, params);
+  if (!resolved.ok) throw new Error(resolved.message);
+  return resolved.config;
+}
+
+const run = (backend: LoadedBackend, spec: SweepSpec, config: TrialConfig, stopAt = Infinity) => {
+  const evals: [number, MetricValues][] = [];
+  let polls = 0;
+  const outcome = trainTrial(backend, spec, new ProblemData(spec), config, {
+    onEval: (step, metrics) => evals.push([step, metrics]),
+    shouldStop: () => ++polls > stopAt,
+  });
+  return { outcome, evals };
+};
+
+describe.each(['cpu', 'wasm'] as const)('trainTrial on %s', (name) => {
+  let backend: LoadedBackend;
+  beforeAll(async () => {
+    backend = await loadBackend(name);
+  });
+
+  it('learns an exactly linear target and reports metrics at every eval', () => {
+    const { spec } = loadSweepText('linear.yaml', LINEAR);
+    const { outcome, evals } = run(backend, spec, trialOf(spec));
+    expect(outcome.state).toBe('complete');
+    expect(evals.map(([step]) => step)).toEqual([100, 200, 300, 400]);
+    const last = evals.at(-1)![1];
+    for (const key of ['rel_l1', 'rel_l1.median', 'rel_l1.p90', 'rel_l1.max', 'train_loss', 'lr', 'steps_per_s']) {
+      expect(Number.isFinite(last[key])).toBe(true);
+    }
+    expect(last['rel_l1.median']!).toBeLessThanOrEqual(last['rel_l1.p90']!);
+    expect(last['rel_l1.p90']!).toBeLessThanOrEqual(last['rel_l1.max']!);
+    expect(outcome.value).toBe(last.rel_l1);
+    expect(outcome.value!).toBeLessThan(0.02);
+    expect(evals[0]![1].rel_l1!).toBeGreaterThan(outcome.value!);
+  });
+
+  it('is deterministic for a seed', () => {
+    const { spec } = loadSweepText('linear.yaml', LINEAR);
+    const a = run(backend, spec, trialOf(spec)).outcome.value;
+    const b = run(backend, spec, trialOf(spec)).outcome.value;
+    expect(a).toBe(b);
+  });
+
+  it('records divergence as a failure with the step', () => {
+    const { spec } = loadSweepText('linear.yaml', LINEAR.replace('model: { depth: 0 }', 'model: { depth: 0, head: exp(exp(net)) }').replace('lr: 0.05', 'lr: 10'));
+    const { outcome } = run(backend, spec, trialOf(spec));
+    expect(outcome.state).toBe('failed');
+    expect(outcome.error).toMatch(/^diverged: (training loss|validation rel_l1) is (NaN|Infinity) at step \d+$/);
+  });
+
+  it('stops between steps when asked, and frees every tensor', () => {
+    const { spec } = loadSweepText('linear.yaml', LINEAR);
+    const before = backend.tf.memory().numTensors;
+    const { outcome } = run(backend, spec, trialOf(spec), 150);
+    expect(outcome.state).toBe('stopped');
+    expect(outcome.step).toBe(150);
+    expect(backend.tf.memory().numTensors).toBe(before);
+  });
+
+  it('uses hoisted float64 columns in heads and surrogate losses', () => {
+    const { spec } = loadSweepText(
+      'linear.yaml',
+      LINEAR.replace('model: { depth: 0 }', 'model: { depth: 0, head: (3*a + 2*b) + net }').replace('training: {', 'training: { loss: "((pred - target)/scale)^2", '),
+    );
+    const { outcome } = run(backend, spec, trialOf(spec));
+    expect(outcome.state).toBe('complete');
+    expect(outcome.value!).toBeLessThan(0.01);
+  });
+});
