@@ -18,7 +18,7 @@ export function lineReporter(metricName: string, write: (line: string) => void):
         );
         break;
       case 'trial-started':
-        write(`${counter()} trial ${event.number} started on worker ${event.worker}: ${formatParams(event.params)}`);
+        write(`${counter()} trial ${event.number} started on worker ${event.worker}: ${formatParams(event.params) || '(no parameters)'}`);
         break;
       case 'trial-eval':
         break;

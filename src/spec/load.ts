@@ -109,7 +109,7 @@ function rawSection(data: unknown, key: 'model' | 'training'): Record<string, un
 
 function checkFormula(formula: string, names: readonly string[], path: FieldPath, fail: Fail): void {
   const result = parseFormula(formula, names);
-  if (!result.ok) fail(path, `${result.error.message} in formula "${formula}"`, { offset: result.error.offset });
+  if (!result.ok) fail(path, `formula "${formula}": ${result.error.message}`, { offset: result.error.offset });
 }
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -135,7 +135,7 @@ function checkVariables(file: SweepFile, fail: Fail): void {
         if (typeof value === 'string') {
           const result = parseFormula(value, earlier);
           if (!result.ok) {
-            fail([...path, bound], `${result.error.message} in formula "${value}" (a bound may use only variables declared above it)`, {
+            fail([...path, bound], `formula "${value}": ${result.error.message} (a bound may use only variables declared above it)`, {
               offset: result.error.offset,
             });
           }

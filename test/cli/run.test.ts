@@ -29,7 +29,6 @@ describe('sweepdeck run sweeps/smoke.yaml --workers 2', () => {
     const sql = new Database(db, { readonly: true });
     try {
       expect(sql.pragma('integrity_check', { simple: true })).toBe('ok');
-      expect(sql.pragma('journal_mode', { simple: true })).toBe('wal');
       const trials = sql.prepare('SELECT * FROM trials ORDER BY number').all() as Record<string, unknown>[];
       expect(trials.map((t) => t.number)).toEqual([0, 1, 2, 3]);
       for (const t of trials) {
