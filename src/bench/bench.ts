@@ -19,6 +19,8 @@ import type { SweepSpec } from '../spec/types.js';
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? (args[args.indexOf('--json') + 1] ?? 'results/bench.json') : undefined;
 const STEPS = Number(process.env.BENCH_STEPS ?? 1500);
+/** A trainer measurement ends after STEPS steps or this many seconds, whichever comes first. */
+const MEASURE_SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const RUN_TRIALS = Number(process.env.BENCH_TRIALS ?? 6);
 
 const baselineText = readFileSync(new URL('../../sweeps/seed-baseline.yaml', import.meta.url), 'utf8');
@@ -40,14 +42,19 @@ async function trainerStepsPerSecond(backendName: BackendName, width: number): P
   const data = new ProblemData(spec);
   const resolved = resolveTrial(spec, 0, { 'training.seed': 1 });
   if (!resolved.ok) throw new Error(resolved.message);
-  const hooks = { onEval: () => {}, shouldStop: () => false };
   // Warm-up: kernels, wasm compilation, data caches.
-  trainTrial(backend, spec, data, { ...resolved.config, training: { ...resolved.config.training, steps: 50, eval_every: 50 } }, hooks);
+  trainTrial(backend, spec, data, { ...resolved.config, training: { ...resolved.config.training, steps: 20, eval_every: 20 } }, {
+    onEval: () => {},
+    shouldStop: () => false,
+  });
   const started = performance.now();
-  const outcome = trainTrial(backend, spec, data, resolved.config, hooks);
+  const outcome = trainTrial(backend, spec, data, resolved.config, {
+    onEval: () => {},
+    shouldStop: () => performance.now() - started > MEASURE_SECONDS * 1000,
+  });
   const seconds = (performance.now() - started) / 1000;
-  if (outcome.state !== 'complete') throw new Error(`bench trial ${outcome.state}: ${outcome.error ?? ''}`);
-  return STEPS / seconds;
+  if (outcome.state === 'failed') throw new Error(`bench trial failed: ${outcome.error ?? ''}`);
+  return outcome.step / seconds;
 }
 
 async function runStepsPerSecond(backend: BackendName, workers: number): Promise<number> {
@@ -74,7 +81,7 @@ async function main(): Promise<void> {
   const tensorflow = await probeTensorflow();
   if (tensorflow === true) backends.unshift('tensorflow');
   else console.log(`tensorflow backend skipped: ${tensorflow}`);
-  console.log(`sweepdeck bench: ${STEPS} steps per measurement, batch 1000, Adam; node ${process.version}\n`);
+  console.log(`sweepdeck bench: batch 1000, Adam; trainer: up to ${STEPS} steps or ${MEASURE_SECONDS}s per measurement; node ${process.version}\n`);
 
   const trainer: Record<string, Record<number, number>> = {};
   console.log('bare trainer, steps/s (one thread)');

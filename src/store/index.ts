@@ -1,0 +1,10 @@
+// The results store: the only place that knows the SQL schema. Everything else imports from here.
+export { StoreError, checkWritable, openReadStore, openWriteStore } from './open.js';
+export type { StoreErrorCode, SweepRecord } from './open.js';
+export { WriteStore, FLUSH_ROWS } from './write.js';
+export type { NewTrial, TrialEnd } from './write.js';
+export { ReadStore, TRIAL_STATES } from './read.js';
+export type { CurvePoint, TrialState, TrialSummary } from './read.js';
+export { exportRows, toCsv } from './export.js';
+export type { ExportRow, ExportValue } from './export.js';
+export { SCHEMA_VERSION } from './schema.js';

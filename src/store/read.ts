@@ -1,0 +1,159 @@
+// Read-only access to a results DB for the CLIs (best, show, export, watch). Safe to use while
+// another process writes: in WAL mode readers and the writer do not block each other.
+import type Database from 'better-sqlite3';
+import type { SweepRecord } from './open.js';
+import { bestFirst } from './schema.js';
+
+export type TrialState = 'queued' | 'running' | 'complete' | 'pruned' | 'failed';
+
+export const TRIAL_STATES: readonly TrialState[] = ['queued', 'running', 'complete', 'pruned', 'failed'];
+
+export interface TrialSummary {
+  id: number;
+  number: number;
+  state: TrialState;
+  value: number | null;
+  params: Record<string, unknown>;
+  config: unknown;
+  step: number | null;
+  steps: number | null;
+  worker: number | null;
+  backend: string | null;
+  error: string | null;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** The last recorded value of each metric, by name. */
+  metrics: Record<string, number | null>;
+}
+
+export interface CurvePoint {
+  step: number;
+  name: string;
+  value: number | null;
+}
+
+interface TrialRow {
+  id: number;
+  number: number;
+  state: TrialState;
+  value: number | null;
+  params: string;
+  config: string | null;
+  step: number | null;
+  steps: number | null;
+  worker: number | null;
+  backend: string | null;
+  error: string | null;
+  queued_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const TRIAL_COLUMNS = 'id, number, state, value, params, config, step, steps, worker, backend, error, queued_at, started_at, finished_at';
+
+export class ReadStore {
+  private readonly db: Database.Database;
+  private readonly record: SweepRecord;
+
+  private readonly selectCounts;
+  private readonly selectBest;
+  private readonly selectTrials;
+  private readonly selectTrial;
+  private readonly selectFinalMetrics;
+  private readonly selectCurve;
+
+  /** Use openReadStore: it checks the file is a sweepdeck DB first. */
+  constructor(db: Database.Database, record: SweepRecord) {
+    this.db = db;
+    this.record = record;
+    this.selectCounts = db.prepare<[], { state: TrialState; n: number }>('SELECT state, count(*) AS n FROM trials GROUP BY state');
+    this.selectBest = db.prepare<[number], TrialRow>(
+      `SELECT ${TRIAL_COLUMNS} FROM trials WHERE state = 'complete' AND value IS NOT NULL
+       ORDER BY value ${bestFirst(record.metricGoal)}, number LIMIT ?`,
+    );
+    // @states: a JSON array of states, or NULL for all of them.
+    this.selectTrials = db.prepare<[{ states: string | null }], TrialRow>(
+      `SELECT ${TRIAL_COLUMNS} FROM trials
+       WHERE @states IS NULL OR state IN (SELECT value FROM json_each(@states))
+       ORDER BY number`,
+    );
+    this.selectTrial = db.prepare<[number], TrialRow>(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE number = ?`);
+    this.selectFinalMetrics = db.prepare<[number], { name: string; value: number | null }>(
+      'SELECT name, value FROM final_metrics WHERE trial_id = ? ORDER BY name',
+    );
+    this.selectCurve = db.prepare<[{ trialId: number; name: string | null }], CurvePoint>(
+      `SELECT step, name, value FROM metrics
+       WHERE trial_id = @trialId AND (@name IS NULL OR name = @name)
+       ORDER BY name, step`,
+    );
+  }
+
+  sweep(): SweepRecord {
+    return { ...this.record };
+  }
+
+  /** Trials per state, every state present. */
+  counts(): Record<TrialState, number> {
+    const counts: Record<TrialState, number> = { queued: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
+    for (const row of this.selectCounts.all()) counts[row.state] = row.n;
+    return counts;
+  }
+
+  /** The `top` best complete trials per the sweep's goal (trials without a value never), ties by number. */
+  best(top: number): TrialSummary[] {
+    if (!(top > 0)) return [];
+    // LIMIT -1: no limit, for best(Infinity).
+    const limit = Number.isFinite(top) ? Math.floor(top) : -1;
+    return this.snapshot(() => this.selectBest.all(limit).map((row) => this.summarize(row)));
+  }
+
+  /** Trials by number, optionally only those in `states`. */
+  trials(options: { states?: TrialState[] } = {}): TrialSummary[] {
+    const states = options.states === undefined ? null : JSON.stringify(options.states);
+    return this.snapshot(() => this.selectTrials.all({ states }).map((row) => this.summarize(row)));
+  }
+
+  trial(number: number): TrialSummary | undefined {
+    return this.snapshot(() => {
+      const row = this.selectTrial.get(number);
+      return row ? this.summarize(row) : undefined;
+    });
+  }
+
+  /** A trial's metric points (one metric, or all of them), ordered by name, then step. */
+  curve(trialId: number, name?: string): CurvePoint[] {
+    return this.selectCurve.all({ trialId, name: name ?? null });
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs several queries in one read transaction, so a concurrent writer cannot show up half-way. */
+  private snapshot<T>(read: () => T): T {
+    return this.db.transaction(read).deferred();
+  }
+
+  private summarize(row: TrialRow): TrialSummary {
+    const metrics: Record<string, number | null> = {};
+    for (const metric of this.selectFinalMetrics.all(row.id)) metrics[metric.name] = metric.value;
+    return {
+      id: row.id,
+      number: row.number,
+      state: row.state,
+      value: row.value,
+      params: JSON.parse(row.params) as Record<string, unknown>,
+      config: row.config === null ? null : (JSON.parse(row.config) as unknown),
+      step: row.step,
+      steps: row.steps,
+      worker: row.worker,
+      backend: row.backend,
+      error: row.error,
+      queuedAt: row.queued_at,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      metrics,
+    };
+  }
+}

@@ -1,0 +1,239 @@
+// The single writer of a results DB (the run orchestrator holds it): trials' lifecycle and the
+// metrics stream, buffered and written in batched transactions.
+import type Database from 'better-sqlite3';
+import type { SweepRecord } from './open.js';
+import type { TrialState } from './read.js';
+import { bestFirst } from './schema.js';
+import { releaseWriter } from './writer-lock.js';
+
+/** Buffered metric rows that trigger a flush on their own (the orchestrator also flushes on a timer). */
+export const FLUSH_ROWS = 2000;
+
+export interface NewTrial {
+  number: number;
+  params: Record<string, unknown>;
+  config: unknown;
+  steps: number;
+}
+
+export interface TrialEnd {
+  state: 'complete' | 'pruned' | 'failed';
+  value: number | null;
+  step: number;
+  error?: string;
+}
+
+interface MetricRow {
+  trialId: number;
+  step: number;
+  name: string;
+  value: number | null;
+}
+
+const now = (): string => new Date().toISOString();
+
+export class WriteStore {
+  private readonly db: Database.Database;
+  private readonly record: SweepRecord;
+  private readonly lockKey: string;
+  private pending: MetricRow[] = [];
+  /** Trial ids handed out by insertTrial, so metrics for an unknown id fail at the call, not at a later flush. */
+  private readonly known = new Set<number>();
+  private closed = false;
+
+  private readonly selectStates;
+  private readonly selectByNumber;
+  private readonly insertTrialRow;
+  private readonly resetTrialRow;
+  private readonly deleteMetrics;
+  private readonly updateRunning;
+  private readonly upsertMetric;
+  private readonly advanceStep;
+  private readonly updateFinished;
+  private readonly selectBest;
+
+  /** Use openWriteStore: it migrates the DB and claims it before handing it over. */
+  constructor(db: Database.Database, record: SweepRecord, lockKey: string) {
+    this.db = db;
+    this.record = record;
+    this.lockKey = lockKey;
+    this.selectStates = db.prepare<[], { number: number; state: TrialState }>('SELECT number, state FROM trials ORDER BY number');
+    this.selectByNumber = db.prepare<[number], { id: number; state: TrialState }>('SELECT id, state FROM trials WHERE number = ?');
+    this.insertTrialRow = db.prepare<[{ number: number; params: string; config: string | null; steps: number; queuedAt: string }]>(
+      `INSERT INTO trials (number, state, params, config, steps, queued_at)
+       VALUES (@number, 'queued', @params, @config, @steps, @queuedAt)`,
+    );
+    // Back to a fresh 'queued' trial: everything a previous attempt recorded is cleared.
+    // @replace = 1 also replaces what the trial is (insertTrial); 0 keeps it (requeueTrial).
+    this.resetTrialRow = db.prepare<[{ id: number; replace: 0 | 1; params: string; config: string | null; steps: number; queuedAt: string }]>(
+      `UPDATE trials SET state = 'queued', value = NULL,
+         params = iif(@replace, @params, params), config = iif(@replace, @config, config), steps = iif(@replace, @steps, steps),
+         step = NULL, worker = NULL, backend = NULL, error = NULL, queued_at = @queuedAt, started_at = NULL, finished_at = NULL
+       WHERE id = @id AND state IN ('queued', 'running')`,
+    );
+    this.deleteMetrics = db.prepare<[number]>('DELETE FROM metrics WHERE trial_id = ?');
+    this.updateRunning = db.prepare<[{ id: number; worker: number; backend: string; startedAt: string }]>(
+      `UPDATE trials SET state = 'running', worker = @worker, backend = @backend, started_at = @startedAt, step = 0
+       WHERE id = @id AND state IN ('queued', 'running')`,
+    );
+    // The same (trial, name, step) reported twice keeps the latest value.
+    this.upsertMetric = db.prepare<[number, number, string, number | null]>(
+      `INSERT INTO metrics (trial_id, step, name, value) VALUES (?, ?, ?, ?)
+       ON CONFLICT (trial_id, name, step) DO UPDATE SET value = excluded.value`,
+    );
+    // Progress for readers watching a running trial (the final step is set by finishTrial).
+    this.advanceStep = db.prepare<[number, number]>(
+      "UPDATE trials SET step = max(coalesce(step, 0), ?) WHERE id = ? AND state = 'running'",
+    );
+    this.updateFinished = db.prepare<[{ id: number; state: TrialEnd['state']; value: number | null; step: number; error: string | null; finishedAt: string }]>(
+      `UPDATE trials SET state = @state, value = @value, step = @step, error = @error, finished_at = @finishedAt
+       WHERE id = @id AND state IN ('queued', 'running')`,
+    );
+    this.selectBest = db.prepare<[], { number: number; value: number }>(
+      `SELECT number, value FROM trials WHERE state = 'complete' AND value IS NOT NULL
+       ORDER BY value ${bestFirst(record.metricGoal)}, number LIMIT 1`,
+    );
+  }
+
+  sweep(): SweepRecord {
+    return { ...this.record };
+  }
+
+  /** Trials already in the DB, number -> state (to continue a sweep where it stopped). */
+  trialStates(): Map<number, TrialState> {
+    return new Map(this.selectStates.all().map((row) => [row.number, row.state]));
+  }
+
+  /** The best complete trial so far (per the sweep's goal), or null. */
+  best(): { number: number; value: number } | null {
+    return this.selectBest.get() ?? null;
+  }
+
+  /**
+   * Adds trial `number` as 'queued' and returns its id. A trial with that number left 'queued' or
+   * 'running' by an earlier process is reset (its metrics dropped) and keeps its id; a finished
+   * one is an error, since finished trials are never run again.
+   */
+  insertTrial(trial: NewTrial): number {
+    const params = JSON.stringify(trial.params);
+    // SQL NULL (not the text 'null') when there is no configuration, e.g. one that failed to resolve.
+    const config = trial.config === null || trial.config === undefined ? null : JSON.stringify(trial.config);
+    const id = this.db.transaction((): number => {
+      const existing = this.selectByNumber.get(trial.number);
+      if (!existing) {
+        return Number(this.insertTrialRow.run({ number: trial.number, params, config, steps: trial.steps, queuedAt: now() }).lastInsertRowid);
+      }
+      if (existing.state !== 'queued' && existing.state !== 'running') {
+        throw new Error(`trial ${trial.number} is already ${existing.state}; finished trials are not run again`);
+      }
+      this.reset(existing.id, { replace: 1, params, config, steps: trial.steps });
+      return existing.id;
+    })();
+    this.dropPending(id);
+    this.known.add(id);
+    return id;
+  }
+
+  markRunning(id: number, worker: number, backend: string): void {
+    const changed = this.updateRunning.run({ id, worker, backend, startedAt: now() }).changes;
+    if (changed !== 1) throw new Error(`cannot mark trial id ${id} running: no such queued or running trial`);
+  }
+
+  /** Buffers one evaluation's metrics (non-finite values become NULL); written by flush or finishTrial. */
+  addMetrics(id: number, step: number, values: Record<string, number>): void {
+    if (!this.known.has(id)) throw new Error(`metrics for trial id ${id}, which this store did not insert`);
+    for (const [name, value] of Object.entries(values)) {
+      this.pending.push({ trialId: id, step, name, value: Number.isFinite(value) ? value : null });
+    }
+    if (this.pending.length >= FLUSH_ROWS) this.flush();
+  }
+
+  /** Ends a trial: its pending metrics and its new state are committed in one transaction. */
+  finishTrial(id: number, end: TrialEnd): void {
+    this.db.transaction(() => {
+      this.writePending();
+      const changed = this.updateFinished.run({
+        id,
+        state: end.state,
+        // The sweep metric only means something for a complete trial.
+        value: end.state === 'complete' && end.value !== null && Number.isFinite(end.value) ? end.value : null,
+        step: end.step,
+        error: end.error ?? null,
+        finishedAt: now(),
+      }).changes;
+      if (changed !== 1) throw new Error(`cannot finish trial id ${id}: no such queued or running trial`);
+    })();
+    this.pending = [];
+  }
+
+  /**
+   * Puts a trial that was stopped part-way back to 'queued', dropping what it had recorded,
+   * so the next run of the sweep trains it again from the start.
+   */
+  requeueTrial(id: number): void {
+    this.db.transaction(() => this.reset(id, { replace: 0, params: '{}', config: null, steps: 0 }))();
+    this.dropPending(id);
+  }
+
+  /** Writes every buffered metric in one transaction. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    this.db.transaction(() => this.writePending())();
+    // Cleared only after the commit: a failed flush keeps the rows for the next attempt.
+    this.pending = [];
+  }
+
+  /** Flushes, gives up the writer claim and closes the connection. Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.flush();
+    } finally {
+      try {
+        releaseWriter(this.db, this.lockKey);
+      } catch {
+        // Could not clear the record (disk full?): the next writer finds this process gone and takes over.
+      }
+      closeConnection(this.db);
+    }
+  }
+
+  /** Forgets buffered metrics of a trial that starts over (called after the reset committed). */
+  private dropPending(id: number): void {
+    if (this.pending.some((row) => row.trialId === id)) this.pending = this.pending.filter((row) => row.trialId !== id);
+  }
+
+  private reset(id: number, fields: { replace: 0 | 1; params: string; config: string | null; steps: number }): void {
+    this.deleteMetrics.run(id);
+    const changed = this.resetTrialRow.run({ id, ...fields, queuedAt: now() }).changes;
+    if (changed !== 1) throw new Error(`cannot requeue trial id ${id}: no such queued or running trial`);
+  }
+
+  /** The body of flush, for use inside a transaction. */
+  private writePending(): void {
+    const lastStep = new Map<number, number>();
+    for (const row of this.pending) {
+      this.upsertMetric.run(row.trialId, row.step, row.name, row.value);
+      lastStep.set(row.trialId, Math.max(lastStep.get(row.trialId) ?? row.step, row.step));
+    }
+    for (const [id, step] of lastStep) this.advanceStep.run(step, id);
+  }
+}
+
+/**
+ * Closes a write connection and leaves the DB as one self-contained file when no one else has it
+ * open: the WAL is checkpointed and the journal switched back from WAL, so copies of the .db file
+ * are complete and read-only readers create no -wal/-shm files. Both steps are best effort: with
+ * another connection open (a reader watching) the DB simply stays in WAL mode.
+ */
+export function closeConnection(db: Database.Database): void {
+  try {
+    db.pragma('busy_timeout = 0');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('journal_mode = DELETE');
+  } catch {
+    // Another connection holds the DB: it stays in WAL mode, which is just as consistent.
+  }
+  db.close();
+}
