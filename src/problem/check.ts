@@ -37,7 +37,7 @@ export function checkProblemData(spec: Pick<SweepSpec, 'problem' | 'features'>):
       const why = Number.isFinite(v) ? 'it is 0 and the metrics divide by it' : (explainNonFinite(compiled.formula, point) ?? `it is ${v}`);
       return {
         path,
-        message: `${what} "${compiled.formula.source}" is ${Number.isFinite(v) ? '0' : String(v)} on sampled data: ${why} (at ${describePoint(point)})`,
+        message: `${what} (${compiled.formula.source}) is ${Number.isFinite(v) ? '0' : String(v)} on sampled data at ${describePoint(point)}: ${why}`,
       };
     }
     return null;
@@ -51,7 +51,7 @@ export function checkProblemData(spec: Pick<SweepSpec, 'problem' | 'features'>):
   }
   for (const [set, formulas] of problem.featureSets) {
     for (const [i, compiled] of formulas.entries()) {
-      const featureProblem = check(compiled, ['features', set, i], `feature ${i + 1} of "${set}"`);
+      const featureProblem = check(compiled, ['features', set, i], `feature ${i + 1} of set "${set}"`);
       if (featureProblem) return featureProblem;
     }
   }

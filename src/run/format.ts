@@ -11,7 +11,8 @@ export function formatMetric(value: number | null | undefined): string {
 
 export function formatParamValue(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
-  if (typeof value === 'string') return value;
+  // Formulas contain spaces: quote them so `key=value` pairs stay readable on one line.
+  if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
   return JSON.stringify(value);
 }
 

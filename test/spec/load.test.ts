@@ -102,7 +102,7 @@ describe('loadSweepText', () => {
     const error = errorOf(VALID_SWEEP.replace('log: [log(x1), log(x2)]', 'log: [log(x1), log(x2 - x1)]'));
     expect(error.fieldPath).toBe('features.log.1');
     expect(error.location?.line).toBe(16);
-    expect(error.message).toMatch(/feature 2 of "log" "log\(x2 - x1\)" is (NaN|-Infinity) on sampled data: .*log/);
+    expect(error.message).toMatch(/feature 2 of set "log" \(log\(x2 - x1\)\) is (NaN|-Infinity) on sampled data at x1=[\d.]+, x2=[\d.]+: log\(x2 - x1\) is log of/);
   });
 
   it('rejects a bound that makes a variable range empty on sampled data', () => {
