@@ -58,7 +58,7 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
   const builder = new BatchBuilder(data.problem, config.features, norm, sideColumns);
   const nextBatch = data.trainBatches(builder, config.training.batch_size, config.training.seed);
   const inputs = config.featureFormulas.length;
-  const mlp = buildMlp(tf, inputs, config.model, config.training.seed);
+  const mlp = buildMlp(backend, inputs, config.model, config.training.seed);
   const optimizer = makeOptimizer(tf, config.training.optimizer, config.training.lr);
   const schedule = new LrSchedule(config.training.schedule, config.training.lr, config.training.steps);
   const validationX = tf.tensor2d(data.validationFeatures(config.features, norm), [data.validation.n, inputs]);
