@@ -20,7 +20,20 @@ const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? (args[args.indexOf('--json') + 1] ?? 'results/bench.json') : undefined;
 const STEPS = Number(process.env.BENCH_STEPS ?? 1500);
 /** A trainer measurement ends after STEPS steps or this many seconds, whichever comes first. */
-const MEASURE_SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const MEASURE_SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+/** Each measurement is repeated and the median reported, to damp the machine's noise. */
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function medianOf(measure: () => Promise<number>): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < REPEATS; i++) values.push(await measure());
+  return median(values);
+}
 const RUN_TRIALS = Number(process.env.BENCH_TRIALS ?? 6);
 
 const baselineText = readFileSync(new URL('../../sweeps/seed-baseline.yaml', import.meta.url), 'utf8');
@@ -42,19 +55,19 @@ async function trainerStepsPerSecond(backendName: BackendName, width: number): P
   const data = new ProblemData(spec);
   const resolved = resolveTrial(spec, 0, { 'training.seed': 1 });
   if (!resolved.ok) throw new Error(resolved.message);
-  // Warm-up: kernels, wasm compilation, data caches.
-  trainTrial(backend, spec, data, { ...resolved.config, training: { ...resolved.config.training, steps: 20, eval_every: 20 } }, {
-    onEval: () => {},
-    shouldStop: () => false,
+  // Warm-up (a second of training): kernels, wasm compilation, the JIT, data caches.
+  const warmupStarted = performance.now();
+  trainTrial(backend, spec, data, resolved.config, { onEval: () => {}, shouldStop: () => performance.now() - warmupStarted > 1000 });
+  return medianOf(async () => {
+    const started = performance.now();
+    const outcome = trainTrial(backend, spec, data, resolved.config, {
+      onEval: () => {},
+      shouldStop: () => performance.now() - started > MEASURE_SECONDS * 1000,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (outcome.state === 'failed') throw new Error(`bench trial failed: ${outcome.error ?? ''}`);
+    return outcome.step / seconds;
   });
-  const started = performance.now();
-  const outcome = trainTrial(backend, spec, data, resolved.config, {
-    onEval: () => {},
-    shouldStop: () => performance.now() - started > MEASURE_SECONDS * 1000,
-  });
-  const seconds = (performance.now() - started) / 1000;
-  if (outcome.state === 'failed') throw new Error(`bench trial failed: ${outcome.error ?? ''}`);
-  return outcome.step / seconds;
 }
 
 async function runStepsPerSecond(backend: BackendName, workers: number): Promise<number> {
@@ -81,7 +94,7 @@ async function main(): Promise<void> {
   const tensorflow = await probeTensorflow();
   if (tensorflow === true) backends.unshift('tensorflow');
   else console.log(`tensorflow backend skipped: ${tensorflow}`);
-  console.log(`sweepdeck bench: batch 1000, Adam; trainer: up to ${STEPS} steps or ${MEASURE_SECONDS}s per measurement; node ${process.version}\n`);
+  console.log(`sweepdeck bench: batch 1000, Adam; median of ${REPEATS}; trainer: up to ${STEPS} steps or ${MEASURE_SECONDS}s per measurement; node ${process.version}\n`);
 
   const trainer: Record<string, Record<number, number>> = {};
   console.log('bare trainer, steps/s (one thread)');
@@ -96,8 +109,8 @@ async function main(): Promise<void> {
   }
 
   console.log(`\nsweepdeck run on wasm, ${RUN_TRIALS} trials of the seed network (pool + metric stream + SQLite)`);
-  const one = await runStepsPerSecond('wasm', 1);
-  const two = await runStepsPerSecond('wasm', 2);
+  const one = await medianOf(() => runStepsPerSecond('wasm', 1));
+  const two = await medianOf(() => runStepsPerSecond('wasm', 2));
   const bare = trainer.wasm![16]!;
   console.log(`1 worker : ${fmt(one)} steps/s  = ${ratio(one, bare)} the bare trainer`);
   console.log(`2 workers: ${fmt(two)} steps/s  = ${ratio(two, one)} of 1 worker, ${ratio(two, bare)} the bare trainer`);
