@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sweepdeck, REPO } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { sweepdeck, CLI, REPO } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sweep-text.js';
 
 describe('sweepdeck run sweeps/smoke.yaml --workers 2', () => {
@@ -55,6 +56,22 @@ describe('sweepdeck run sweeps/smoke.yaml --workers 2', () => {
       const sweep = sql.prepare('SELECT name, method, metric_name, spec_source FROM sweep').get() as Record<string, string>;
       expect(sweep).toMatchObject({ name: 'smoke', method: 'grid', metric_name: 'rel_l1' });
       expect(sweep.spec_source).toBe(readFileSync(join(REPO, 'sweeps/smoke.yaml'), 'utf8'));
+    } finally {
+      sql.close();
+    }
+  });
+
+  it("runs the README's SQL examples against the results DB", () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const statements = blocks.flatMap((b) => b.split(';')).map((q) => q.replace(/--.*$/gm, '').trim()).filter(Boolean);
+    expect(statements.length).toBeGreaterThanOrEqual(4);
+    const sql = new Database(db, { readonly: true });
+    try {
+      const results = statements.map((q) => sql.prepare(q).all());
+      // the 5 best trials, and the best per feature set (raw and log) hold rows on the smoke DB
+      expect(results[0]).toHaveLength(4);
+      expect(results[1]).toHaveLength(2);
     } finally {
       sql.close();
     }
@@ -120,6 +137,39 @@ describe('sweepdeck run sweeps/smoke.yaml --workers 2', () => {
   });
 });
 
+describe('Ctrl-C during a run', () => {
+  it('stops dispatching, puts running trials back in the queue, exits 130; running again finishes the sweep', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'int.db');
+    const child = spawn(process.execPath, [CLI, 'run', 'sweeps/seed-equation.yaml', '--db', db, '--steps', '300', '--backend', 'wasm'], { cwd: REPO });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      // interrupt once the first trial has finished and others are running
+      if (/\] trial \d+ complete/.test(stdout) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stdout).toMatch(/interrupted at step \d+; it goes back to the queue/);
+    expect(stdout).toMatch(/^stopped in /m);
+    const sql = new Database(db, { readonly: true });
+    const states = sql.prepare('SELECT state, count(*) AS n FROM trials GROUP BY state').all() as { state: string; n: number }[];
+    expect(sql.pragma('integrity_check', { simple: true })).toBe('ok');
+    sql.close();
+    expect(states.find((s) => s.state === 'running')).toBeUndefined();
+    expect(states.find((s) => s.state === 'queued')?.n).toBeGreaterThanOrEqual(1);
+    const done = states.find((s) => s.state === 'complete')?.n ?? 0;
+
+    const again = sweepdeck(['run', 'sweeps/seed-equation.yaml', '--db', db, '--steps', '300', '--backend', 'wasm'], { timeoutMs: 300_000 });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`(${done} already done)`);
+    const after = new Database(db, { readonly: true });
+    const numbers = (after.prepare("SELECT number FROM trials WHERE state IN ('complete', 'failed') ORDER BY number").all() as { number: number }[]).map((r) => r.number);
+    after.close();
+    expect(numbers).toEqual(Array.from({ length: 48 }, (_, i) => i));
+  }, 400_000);
+});
+
 describe('bad input through the CLI', () => {
   it('a sweep file mistake: one message, exit 2, no DB written', () => {
     const dir = tempDir();
@@ -156,7 +206,7 @@ describe('bad input through the CLI', () => {
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout) as { trials: number; method: string };
     expect(plan.method).toBe('random');
-    expect(plan.trials).toBe(24);
+    expect(plan.trials).toBe(48);
     expect(JSON.parse(sweepdeck(['validate', 'sweeps/smoke.yaml', '--json']).stdout).trials).toBe(4);
   });
 });
