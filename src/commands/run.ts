@@ -1,6 +1,8 @@
 // `sweepdeck run FILE`: validate the sweep, open (or continue) its DB, run every trial, report.
 import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
 import { loadSweepFile } from '../spec/load.js';
 import { checkWritable, openWriteStore, type SweepRecord } from '../store/index.js';
 import { chooseBackend, type BackendChoice } from '../train/backend-choice.js';
@@ -44,6 +46,8 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIO): 
   // Everything that can be wrong with the input is checked before anything is written.
   const loaded = loadSweepFile(file, flags.steps !== undefined ? { stepsOverride: flags.steps } : {});
   const dbPath = flags.db ?? defaultDbPath(loaded.spec.name);
+  // The default folder is ours to create (the sweep file is valid by now); an explicit --db folder is not.
+  if (flags.db === undefined) mkdirSync(dirname(dbPath), { recursive: true });
   const unwritable = checkWritable(dbPath);
   if (unwritable) throw new UsageError(`cannot write the results DB ${dbPath}: ${unwritable}`);
 

@@ -1,7 +1,11 @@
 // Turns sampled variables into what the trainer consumes: a float32 feature matrix (standardised
 // with statistics computed in float64) and the float32 side columns the head and loss need.
 // Everything is computed in float64 first; float32 is only the hand-over format to tfjs.
-import type { CompiledProblem, F64Function } from './compile.js';
+import { explainNonFinite } from '../formula/index.js';
+import { describePoint, type CompiledProblem, type F64Function } from './compile.js';
+
+/** A training sample where a feature is NaN/±Inf: the load-time check samples only part of the domain. */
+export class FeatureError extends Error {}
 
 export interface FeatureNorm {
   mean: number[];
@@ -80,6 +84,7 @@ export class BatchBuilder {
   build(variables: Map<string, Float64Array>, n: number): HostBatch {
     const data = dataColumns(this.problem, variables, n);
     const features = featureColumns(this.problem, this.featureSet, variables, n);
+    this.assertFinite(features, variables, n);
     const columns = new Map<string, Float32Array>();
     for (const [name, compute] of this.sideColumns) {
       const values = compute ? compute(data, n) : data.get(name);
@@ -87,5 +92,19 @@ export class BatchBuilder {
       columns.set(name, Float32Array.from(values.subarray(0, n)));
     }
     return { n, featureCount: features.length, features: packFeatures(features, this.norm, n), columns };
+  }
+
+  private assertFinite(features: Float64Array[], variables: Map<string, Float64Array>, n: number): void {
+    features.forEach((column, j) => {
+      for (let i = 0; i < n; i++) {
+        if (Number.isFinite(column[i]!)) continue;
+        const formula = this.problem.featureSets.get(this.featureSet)![j]!.formula;
+        const point = new Map([...variables].map(([k, v]) => [k, v[i]!]));
+        const why = explainNonFinite(formula, point) ?? `it is ${column[i]}`;
+        throw new FeatureError(
+          `feature ${j + 1} of set "${this.featureSet}" (${formula.source}) is ${column[i]} on training data at ${describePoint(point)}: ${why}`,
+        );
+      }
+    });
   }
 }

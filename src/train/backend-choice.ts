@@ -49,5 +49,6 @@ export async function chooseBackend(choice: BackendChoice): Promise<BackendDecis
   const probe = await probeTensorflow();
   if (probe === true) return { backend: 'tensorflow' };
   if (choice === 'tensorflow') return { backend: 'tensorflow', error: `backend tensorflow is not available: ${probe}` };
-  return { backend: 'wasm', note: `backend: wasm (tensorflow unavailable: ${probe})` };
+  // Not installed is the normal case for auto (wasm is the default); installed but broken is worth a word.
+  return tensorflowInstalled() ? { backend: 'wasm', note: `backend: wasm, because ${probe}` } : { backend: 'wasm' };
 }

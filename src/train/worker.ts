@@ -3,6 +3,7 @@
 import { receiveMessageOnPort, threadId, workerData } from 'node:worker_threads';
 import { loadBackend, type LoadedBackend } from './backend.js';
 import { ProblemData } from './data.js';
+import { FeatureError } from '../problem/dataset.js';
 import { trainTrial, type TrialOutcome } from './trainer.js';
 import type { ControlMessage, TrialTask, WorkerMessage, WorkerSetup } from './protocol.js';
 
@@ -28,8 +29,9 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialOutcom
       },
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { state: 'failed', value: null, step: 0, error: `trial threw: ${message.split('\n')[0]}`, metrics: {} };
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+    // A data error already says what and where; anything else is unexpected and says so.
+    return { state: 'failed', value: null, step: 0, error: error instanceof FeatureError ? message : `trial threw: ${message}`, metrics: {} };
   }
   // The port is closed by the main thread once it has drained it: closing here could drop the last metrics.
 }

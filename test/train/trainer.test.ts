@@ -108,3 +108,24 @@ describe('the seed equation in its known form', () => {
     expect(outcome.value!).toBeLessThan(1e-3);
   });
 });
+
+describe('training data', () => {
+  it('trains on a fixed training set in shuffled epochs', async () => {
+    const backend = await loadBackend('wasm');
+    const { spec } = loadSweepText('linear.yaml', LINEAR.replace('validation: { size: 512 }', 'validation: { size: 512 }\n  train: { seed: 3, size: 200 }'));
+    const { outcome } = run(backend, spec, trialOf(spec));
+    expect(outcome.state).toBe('complete');
+    expect(outcome.value!).toBeLessThan(0.02);
+  });
+
+  it('fails a trial with the formula and the point when a feature is NaN on training data', async () => {
+    const backend = await loadBackend('wasm');
+    // The load-time check sees one validation point (seed 5 draws a = 2, where the feature is
+    // finite); training then meets a = 1, where log(a - 1.5) is NaN.
+    const text = LINEAR.replace('a: { min: 1, max: 2 }', 'a: { values: [1, 2] }')
+      .replace('validation: { size: 512 }', 'validation: { size: 1, seed: 5 }')
+      .replace('raw: [a, b]', 'raw: [log(a - 1.5), b]');
+    const { spec } = loadSweepText('linear.yaml', text);
+    expect(() => run(backend, spec, trialOf(spec))).toThrow(/feature 1 of set "raw" \(log\(a - 1\.5\)\) is NaN on training data at a=1, b=[\d.]+: log\(a - 1\.5\) is log of -0\.5 \(not positive\)/);
+  });
+});
