@@ -2,6 +2,7 @@
 // optional dependency that may be absent), `wasm` (the embedded default) or `cpu` (plain JS).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
 import { TENSORFLOW_PACKAGE, tensorflowInstalled, type BackendChoice, type BackendName } from './backend-choice.js';
 
 export type { BackendChoice, BackendName };
@@ -31,7 +32,8 @@ export async function loadBackend(choice: BackendChoice): Promise<LoadedBackend>
 async function tryTensorflow(): Promise<true | string> {
   if (!tensorflowInstalled()) return `${TENSORFLOW_PACKAGE} is not installed (it is an optional dependency whose install downloads libtensorflow)`;
   try {
-    await import(TENSORFLOW_PACKAGE);
+    // require, not import(): the package is CommonJS, and require also honours NODE_PATH.
+    createRequire(import.meta.url)(TENSORFLOW_PACKAGE);
     if (!(await tf.setBackend('tensorflow'))) return 'the tensorflow backend did not initialise';
     await tf.ready();
     return true;

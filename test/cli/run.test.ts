@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { sweepdeck, CLI, REPO } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sweep-text.js';
+import { tensorflowInstalled } from '../../src/train/backend-choice.js';
 
 describe('sweepdeck run sweeps/smoke.yaml --workers 2', () => {
   const dir = tempDir();
@@ -168,6 +169,40 @@ describe('Ctrl-C during a run', () => {
     after.close();
     expect(numbers).toEqual(Array.from({ length: 48 }, (_, i) => i));
   }, 400_000);
+});
+
+describe('the tensorflow backend path', () => {
+  // A stand-in @tensorflow/tfjs-node-gpu (tfjs's cpu kernels registered as "tensorflow") on NODE_PATH:
+  // the real package cannot be installed here, but everything sweepdeck does around it runs.
+  const env = { NODE_PATH: [join(REPO, 'test/fixtures/tfjs-node-stub'), join(REPO, 'node_modules')].join(':') };
+
+  it('auto picks tensorflow when it loads, trains on one worker, and records the backend', () => {
+    const db = join(tempDir(), 'tf.db');
+    const result = sweepdeck(['run', 'sweeps/smoke.yaml', '--db', db, '--workers', '2'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/backend tensorflow: using 1 worker instead of 2/);
+    expect(result.stdout).toMatch(/^sweep smoke: grid, 4 trials, 1 worker, backend tensorflow/);
+    const sql = new Database(db, { readonly: true });
+    const rows = sql.prepare('SELECT DISTINCT backend, state FROM trials').all();
+    sql.close();
+    expect(rows).toEqual([{ backend: 'tensorflow', state: 'complete' }]);
+  });
+
+  it.runIf(!tensorflowInstalled())('without the package, auto quietly uses wasm', () => {
+    const db = join(tempDir(), 'auto.db');
+    const result = sweepdeck(['run', 'sweeps/smoke.yaml', '--db', db, '--workers', '1', '--steps', '5']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/backend wasm/);
+  });
+
+  it.runIf(!tensorflowInstalled())('without the package, --backend tensorflow is refused and nothing is written', () => {
+    const db = join(tempDir(), 'x.db');
+    const refused = sweepdeck(['run', 'sweeps/smoke.yaml', '--db', db, '--backend', 'tensorflow']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/backend tensorflow is not available: @tensorflow\/tfjs-node-gpu is not installed/);
+    expect(existsSync(db)).toBe(false);
+  });
 });
 
 describe('bad input through the CLI', () => {

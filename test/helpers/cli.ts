@@ -11,11 +11,12 @@ export interface CliResult {
   stderr: string;
 }
 
-export function sweepdeck(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): CliResult {
+export function sweepdeck(args: string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): CliResult {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 120_000,
+    env: { ...process.env, ...options.env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
