@@ -37,10 +37,12 @@ export function lineReporter(metricName: string, write: (line: string) => void):
         break;
       case 'sweep-finished': {
         const c = event.counts;
+        const ran = c.complete + c.pruned + c.failed + event.interrupted;
         const parts = [`${c.complete} complete`, `${c.pruned} pruned`, `${c.failed} failed`];
         if (event.interrupted) parts.push(`${event.interrupted} interrupted`);
+        const summary = ran === 0 && !event.stopped ? 'nothing left to run (every planned trial is done)' : parts.join(', ');
         const best = event.best ? `; best: trial ${event.best.number}, ${metricName}=${formatMetric(event.best.value)}` : '';
-        write(`${event.stopped ? 'stopped' : 'done'} in ${formatDuration(event.seconds)}: ${parts.join(', ')}${best}`);
+        write(`${event.stopped ? 'stopped' : 'done'} in ${formatDuration(event.seconds)}: ${summary}${best}`);
         break;
       }
     }

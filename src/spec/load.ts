@@ -181,20 +181,28 @@ function countTrials(file: SweepFile, parameters: Parameter[], fail: Fail): numb
   return file.run_cap !== undefined ? Math.min(size, file.run_cap) : size;
 }
 
-/** Every parameter value, substituted into an otherwise representative trial, must give a valid trial. */
+/**
+ * Every parameter value must give a valid trial, substituted into an otherwise representative one.
+ * Some fields constrain each other (one activation per layer needs the matching depth), so a value
+ * that fails is retried with each other parameter's values before it is refused; combinations
+ * that are still invalid fail as trials at run time, and the sweep goes on.
+ */
 function checkTrials(spec: SweepSpec, fail: Fail): void {
   const baseline = Object.fromEntries(spec.parameters.map((p) => [p.path, representativeValues(p.distribution)[0]]));
   const base = resolveTrial(spec, 0, baseline);
-  if (!base.ok) {
-    const fromParameter = spec.parameters.find((p) => base.path.join('.').startsWith(p.path));
-    if (fromParameter) reportParameterValue(spec, fromParameter, 0, base, fail);
+  if (!base.ok && !spec.parameters.some((p) => base.path.join('.').startsWith(p.path))) {
     fail(base.path, base.message, base.formulaOffset !== undefined ? { offset: base.formulaOffset } : {});
   }
+  const validWith = (params: Record<string, unknown>) => resolveTrial(spec, 0, params).ok;
   for (const parameter of spec.parameters) {
-    const candidates = representativeValues(parameter.distribution);
-    candidates.forEach((value, index) => {
-      const result = resolveTrial(spec, 0, { ...baseline, [parameter.path]: value });
-      if (!result.ok) reportParameterValue(spec, parameter, index, result, fail);
+    representativeValues(parameter.distribution).forEach((value, index) => {
+      const trial = { ...baseline, [parameter.path]: value };
+      const result = resolveTrial(spec, 0, trial);
+      if (result.ok) return;
+      const rescued = spec.parameters.some(
+        (other) => other !== parameter && representativeValues(other.distribution).some((v) => validWith({ ...trial, [other.path]: v })),
+      );
+      if (!rescued) reportParameterValue(spec, parameter, index, result, fail);
     });
   }
 }

@@ -124,6 +124,7 @@ describe('sweepdeck run sweeps/smoke.yaml --workers 2', () => {
     const again = sweepdeck(['run', 'sweeps/smoke.yaml', '--db', db, '--workers', '2', '--backend', 'wasm']);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/4 trials \(4 already done\)/);
+    expect(again.stdout).toMatch(/^done in .*: nothing left to run \(every planned trial is done\); best: trial \d/m);
     const sql = new Database(db, { readonly: true });
     expect((sql.prepare('SELECT count(*) AS n FROM trials').get() as { n: number }).n).toBe(4);
     sql.close();
@@ -135,6 +136,42 @@ describe('sweepdeck run sweeps/smoke.yaml --workers 2', () => {
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/^error: /);
     expect(readFileSync(db).equals(before)).toBe(true);
+  });
+});
+
+describe('trials that fail', () => {
+  it('are recorded with their reason and step while the sweep goes on', () => {
+    const dir = tempDir();
+    const db = join(dir, 'fail.db');
+    // lr 1000 with an exp(exp()) head diverges; [tanh, relu] is valid for depth 2 only
+    const smoke = readFileSync(join(REPO, 'sweeps/smoke.yaml'), 'utf8');
+    const text = smoke
+      .slice(0, smoke.indexOf('parameters:'))
+      .concat('parameters:\n  training.lr: { values: [0.01, 1000] }\n  model.depth: { values: [1, 2] }\n  model.activation: { values: [tanh, [tanh, relu]] }\n\n')
+      .concat(smoke.slice(smoke.indexOf('problem:')))
+      .replace('  activation: tanh\n', '  head: exp(exp(net))\n');
+    const file = join(dir, 'fail.yaml');
+    writeFileSync(file, text);
+    const result = sweepdeck(['run', file, '--db', db, '--workers', '2', '--backend', 'wasm']);
+    const sql = new Database(db, { readonly: true });
+    const rows = sql.prepare('SELECT number, state, step, error, value FROM trials ORDER BY number').all() as { number: number; state: string; step: number; error: string | null; value: number | null }[];
+    sql.close();
+    expect(rows).toHaveLength(8);
+    const invalid = rows.filter((r) => r.error?.startsWith('invalid trial configuration'));
+    expect(invalid.map((r) => r.number)).toEqual([1, 5]);
+    expect(invalid[0]!.error).toBe('invalid trial configuration: model.activation: expected one activation or one per hidden layer (1), got 2');
+    const diverged = rows.filter((r) => r.error?.startsWith('diverged'));
+    expect(diverged.length).toBeGreaterThanOrEqual(1);
+    for (const r of diverged) {
+      expect(r.state).toBe('failed');
+      expect(r.value).toBeNull();
+      expect(r.error).toMatch(new RegExp(`^diverged: (training loss|validation rel_l1) is (NaN|Infinity) at step ${r.step}$`));
+    }
+    expect(rows.some((r) => r.state === 'complete')).toBe(true);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/trial 1 failed at step 0 in .*: invalid trial configuration/);
+    const best = sweepdeck(['best', db]);
+    expect(best.stdout).toMatch(/failed:\n  trial 1: invalid trial configuration/);
   });
 });
 

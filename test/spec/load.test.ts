@@ -126,6 +126,13 @@ describe('loadSweepText', () => {
     expect(errorOf(text).message).toMatch(/parameters\.model\.head\.values\.1: unknown name "x9"/);
   });
 
+  it('accepts values that are valid only together with another parameter, and refuses values valid with none', () => {
+    const together = VALID_SWEEP.replace('  training.lr: { values: [0.01, 0.1] }', '  model.depth: { values: [1, 2] }\n  model.activation: { values: [tanh, [tanh, relu]] }');
+    expect(loadSweepText('sweep.yaml', together).spec.trialCount).toBe(8);
+    const never = VALID_SWEEP.replace('  training.lr: { values: [0.01, 0.1] }', '  model.depth: { values: [1, 2] }\n  model.activation: { values: [tanh, [tanh, relu, elu]] }');
+    expect(errorOf(never).message).toMatch(/parameters\.model\.activation\.values\.1: expected one activation or one per hidden layer \(1\), got 3/);
+  });
+
   it('rejects a metric name that the problem does not define', () => {
     const error = errorOf(VALID_SWEEP.replace('name: rel_l1', 'name: rel_l2'));
     expect(error.message).toMatch(/metric\.name: .*got "rel_l2" \(did you mean "rel_l1"\?\)/);
