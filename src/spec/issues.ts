@@ -109,6 +109,7 @@ function unwrap(schema: ZodTypeAny | undefined): ZodTypeAny | undefined {
     if (node instanceof z.ZodDefault) node = node._def.innerType as ZodTypeAny;
     else if (node instanceof z.ZodOptional) node = node.unwrap() as ZodTypeAny;
     else if (node instanceof z.ZodEffects) node = node.innerType() as ZodTypeAny;
+    else if (node instanceof z.ZodLazy) node = node.schema as ZodTypeAny;
     else return node;
   }
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { SpecError } from './errors.js';
 import { readSweepSource, type FieldPath, type SweepSource } from './source.js';
-import { SweepFileSchema, type SweepFile } from './schema.js';
+import { SweepFileSchema, type ParameterFileSpec, type SweepFile } from './schema.js';
 import { reportIssue } from './issues.js';
 import { parameterDistribution, representativeValues } from './parameters.js';
 import { TUNABLE_PATHS } from './paths.js';
@@ -72,7 +72,8 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
     fail(['metric', 'name'], `expected the name of a problem metric (${names.join(', ')}); got "${file_.metric.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
   }
 
-  const parameters = readParameters(file_, fail);
+  const fileParameters = readParameters(file_, fail);
+  const parameters = fileParameters.map((f) => f.parameter);
   const trialCount = countTrials(file_, parameters, fail);
 
   const spec: SweepSpec = {
@@ -90,7 +91,7 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
     ...(options.stepsOverride !== undefined ? { stepsOverride: options.stepsOverride } : {}),
   };
 
-  checkTrials(spec, fail);
+  checkTrials(spec, fileParameters, fail);
   const dataProblem = checkProblemData(spec);
   if (dataProblem) fail(dataProblem.path, dataProblem.message);
   return { spec, source };
@@ -151,25 +152,43 @@ function checkVariables(file: SweepFile, fail: Fail): void {
   }
 }
 
-function readParameters(file: SweepFile, fail: Fail): Parameter[] {
-  const parameters: Parameter[] = [];
-  for (const [path, spec] of Object.entries(file.parameters)) {
-    if (!(TUNABLE_PATHS as readonly string[]).includes(path)) {
-      const suggestion = didYouMean(path, TUNABLE_PATHS);
-      fail(['parameters', path], `"${path}" is not a field that can be swept${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; sweepable fields: ${TUNABLE_PATHS.join(', ')}`, {
-        key: true,
-      });
+/** A parameter and where it stands in the file (nested W&B groups make the two paths differ). */
+interface FileParameter {
+  parameter: Parameter;
+  at: FieldPath;
+}
+
+function readParameters(file: SweepFile, fail: Fail): FileParameter[] {
+  const found: FileParameter[] = [];
+  const visit = (entries: Record<string, ParameterFileSpec>, prefix: string, at: FieldPath) => {
+    for (const [key, spec] of Object.entries(entries)) {
+      const path = `${prefix}${key}`;
+      const here = [...at, key];
+      if (spec.parameters !== undefined) {
+        const others = Object.keys(spec).filter((k) => k !== 'parameters');
+        if (others.length) fail([...here, others[0]!], `a parameter group has only "parameters"; "${others[0]}" belongs to a parameter inside it`, { key: true });
+        visit(spec.parameters, `${path}.`, [...here, 'parameters']);
+        continue;
+      }
+      if (!(TUNABLE_PATHS as readonly string[]).includes(path)) {
+        const suggestion = didYouMean(path, TUNABLE_PATHS);
+        fail(here, `"${path}" is not a field that can be swept${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; sweepable fields: ${TUNABLE_PATHS.join(', ')}`, {
+          key: true,
+        });
+      }
+      const result = parameterDistribution(spec);
+      if (!result.ok) fail([...here, ...(result.field ? [result.field] : [])], result.message);
+      const { distribution } = result as { distribution: Parameter['distribution'] };
+      if (file.method === 'grid') {
+        const values = gridValues(distribution);
+        if (typeof values === 'string') fail(here, `method grid: ${values}`);
+      }
+      if (found.some((f) => f.parameter.path === path)) fail(here, `"${path}" is swept twice (as a dotted path and in a nested group)`, { key: true });
+      found.push({ parameter: { path, distribution }, at: here });
     }
-    const result = parameterDistribution(spec);
-    if (!result.ok) fail(['parameters', path, ...(result.field ? [result.field] : [])], result.message);
-    const { distribution } = result as { distribution: Parameter['distribution'] };
-    if (file.method === 'grid') {
-      const values = gridValues(distribution);
-      if (typeof values === 'string') fail(['parameters', path], `method grid: ${values}`);
-    }
-    parameters.push({ path, distribution });
-  }
-  return parameters;
+  };
+  visit(file.parameters, '', ['parameters']);
+  return found;
 }
 
 function countTrials(file: SweepFile, parameters: Parameter[], fail: Fail): number {
@@ -187,14 +206,14 @@ function countTrials(file: SweepFile, parameters: Parameter[], fail: Fail): numb
  * that fails is retried with each other parameter's values before it is refused; combinations
  * that are still invalid fail as trials at run time, and the sweep goes on.
  */
-function checkTrials(spec: SweepSpec, fail: Fail): void {
+function checkTrials(spec: SweepSpec, fileParameters: FileParameter[], fail: Fail): void {
   const baseline = Object.fromEntries(spec.parameters.map((p) => [p.path, representativeValues(p.distribution)[0]]));
   const base = resolveTrial(spec, 0, baseline);
   if (!base.ok && !spec.parameters.some((p) => base.path.join('.').startsWith(p.path))) {
     fail(base.path, base.message, base.formulaOffset !== undefined ? { offset: base.formulaOffset } : {});
   }
   const validWith = (params: Record<string, unknown>) => resolveTrial(spec, 0, params).ok;
-  for (const parameter of spec.parameters) {
+  for (const { parameter, at } of fileParameters) {
     representativeValues(parameter.distribution).forEach((value, index) => {
       const trial = { ...baseline, [parameter.path]: value };
       const result = resolveTrial(spec, 0, trial);
@@ -202,20 +221,20 @@ function checkTrials(spec: SweepSpec, fail: Fail): void {
       const rescued = spec.parameters.some(
         (other) => other !== parameter && representativeValues(other.distribution).some((v) => validWith({ ...trial, [other.path]: v })),
       );
-      if (!rescued) reportParameterValue(spec, parameter, index, result, fail);
+      if (!rescued) reportParameterValue(parameter, at, index, result, fail);
     });
   }
 }
 
 function reportParameterValue(
-  spec: SweepSpec,
   parameter: Parameter,
+  at: FieldPath,
   index: number,
   result: { path: (string | number)[]; message: string; formulaOffset?: number },
   fail: Fail,
 ): never {
   const field = parameter.distribution.type === 'categorical' ? ['values', index] : [index === 0 ? 'min' : 'max'];
-  const where = ['parameters', parameter.path, ...field];
+  const where = [...at, ...field];
   const inner = result.path.join('.');
   const message = inner === parameter.path ? result.message : `${inner}: ${result.message}`;
   if (result.formulaOffset !== undefined && inner === parameter.path) fail(where, message, { offset: result.formulaOffset });

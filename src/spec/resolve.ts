@@ -7,11 +7,12 @@ import { deriveSeed } from '../rng.js';
 import { parseFormula } from '../formula/index.js';
 import type { SweepSpec, TrialConfig } from './types.js';
 import type { Params } from '../search/space.js';
-import type { ZodIssue } from 'zod';
+import type { ZodIssue, ZodTypeAny } from 'zod';
+import { reportIssue } from './issues.js';
 
 export type ResolveResult =
   | { ok: true; config: TrialConfig }
-  | { ok: false; path: (string | number)[]; message: string; formulaOffset?: number; zodIssue?: ZodIssue };
+  | { ok: false; path: (string | number)[]; message: string; formulaOffset?: number };
 
 export function scopesOf(spec: Pick<SweepSpec, 'problem'>): FormulaScopes {
   return { variables: Object.keys(spec.problem.variables), hasScale: spec.problem.scale !== undefined };
@@ -35,9 +36,9 @@ export function resolveTrial(spec: SweepSpec, number: number, params: Params): R
   }
 
   const model = ModelSchema.safeParse(draft.model);
-  if (!model.success) return fromZod('model', model.error.issues[0]!);
+  if (!model.success) return fromZod('model', model.error.issues[0]!, draft.model, ModelSchema);
   const training = TrainingSchema.safeParse(draft.training);
-  if (!training.success) return fromZod('training', training.error.issues[0]!);
+  if (!training.success) return fromZod('training', training.error.issues[0]!, draft.training, TrainingSchema);
 
   const scopes = scopesOf(spec);
   const head = parseFormula(model.data.head, headNames(scopes));
@@ -77,6 +78,7 @@ export function resolveTrial(spec: SweepSpec, number: number, params: Params): R
   return { ok: true, config };
 }
 
-function fromZod(section: string, issue: ZodIssue): ResolveResult {
-  return { ok: false, path: [section, ...issue.path], message: issue.message, zodIssue: issue };
+function fromZod(section: string, issue: ZodIssue, data: unknown, schema: ZodTypeAny): ResolveResult {
+  const report = reportIssue(issue, data, schema);
+  return { ok: false, path: [section, ...report.path], message: report.message };
 }

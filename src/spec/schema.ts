@@ -128,16 +128,29 @@ export const TrainingSchema = z
   })
   .strict();
 
-export const ParameterSchema = z
-  .object({
-    value: z.unknown().optional(),
-    values: z.array(z.unknown()).min(1, 'expected at least one value').optional(),
-    distribution: z.enum(PARAMETER_DISTRIBUTIONS).optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    q: z.number().positive().optional(),
-  })
-  .strict();
+const ParameterFields = {
+  value: z.unknown().optional(),
+  values: z.array(z.unknown()).min(1, 'expected at least one value').optional(),
+  distribution: z.enum(PARAMETER_DISTRIBUTIONS).optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  q: z.number().positive().optional(),
+};
+
+/** One parameter, or (W&B's nested form) a group `{parameters: {...}}` whose keys extend the path. */
+export type ParameterFileSpec = {
+  value?: unknown;
+  values?: unknown[];
+  distribution?: (typeof PARAMETER_DISTRIBUTIONS)[number];
+  min?: number;
+  max?: number;
+  q?: number;
+  parameters?: Record<string, ParameterFileSpec>;
+};
+
+export const ParameterSchema: z.ZodType<ParameterFileSpec> = z.lazy(() =>
+  z.object({ ...ParameterFields, parameters: z.record(ParameterSchema).optional() }).strict(),
+);
 
 export const SweepFileSchema = z
   .object({
@@ -168,5 +181,4 @@ export type VariableSpec = z.infer<typeof VariableSchema>;
 export type ModelSpec = z.infer<typeof ModelSchema>;
 export type TrainingSpec = z.infer<typeof TrainingSchema>;
 export type ScheduleSpec = z.infer<typeof ScheduleSchema>;
-export type ParameterFileSpec = z.infer<typeof ParameterSchema>;
 export type Activation = (typeof ACTIVATIONS)[number];

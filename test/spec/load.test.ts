@@ -133,6 +133,21 @@ describe('loadSweepText', () => {
     expect(errorOf(never).message).toMatch(/parameters\.model\.activation\.values\.1: expected one activation or one per hidden layer \(1\), got 3/);
   });
 
+  it("accepts W&B's nested parameter groups as dotted paths", () => {
+    const nested = VALID_SWEEP.replace('  training.lr: { values: [0.01, 0.1] }', '  training:\n    parameters:\n      lr: { values: [0.01, 0.1] }');
+    const flat = loadSweepText('sweep.yaml', VALID_SWEEP).spec;
+    expect(loadSweepText('sweep.yaml', nested).spec.parameters).toEqual(flat.parameters);
+  });
+
+  it('locates mistakes inside nested parameter groups', () => {
+    const typo = VALID_SWEEP.replace('  training.lr: { values: [0.01, 0.1] }', '  training:\n    parameters:\n      lr: { valuess: [0.01, 0.1] }');
+    expect(errorOf(typo).message).toMatch(/^sweep\.yaml:8:13: parameters\.training\.parameters\.lr\.valuess: unknown key "valuess" \(did you mean "values"\?\); expected one of: value, values, distribution, min, max, q, parameters$/);
+    const badValue = VALID_SWEEP.replace('  training.lr: { values: [0.01, 0.1] }', '  training:\n    parameters:\n      lr: { values: [0.01, -1] }');
+    expect(errorOf(badValue).message).toMatch(/^sweep\.yaml:8:\d+: parameters\.training\.parameters\.lr\.values\.1: expected a number > 0, got -1$/);
+    const twice = VALID_SWEEP.replace('  training.lr: { values: [0.01, 0.1] }', '  training.lr: { values: [0.01] }\n  training:\n    parameters:\n      lr: { values: [0.1] }');
+    expect(errorOf(twice).message).toMatch(/"training\.lr" is swept twice/);
+  });
+
   it('rejects a metric name that the problem does not define', () => {
     const error = errorOf(VALID_SWEEP.replace('name: rel_l1', 'name: rel_l2'));
     expect(error.message).toMatch(/metric\.name: .*got "rel_l2" \(did you mean "rel_l1"\?\)/);
