@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSweepText } from '../../src/spec/load.js';
 import { SpecError } from '../../src/spec/errors.js';
 import { VALID_SWEEP } from '../helpers/sweep-text.js';
+import { readFileSync } from 'node:fs';
 
 function errorOf(text: string): SpecError {
   try {
@@ -12,6 +13,16 @@ function errorOf(text: string): SpecError {
   }
   throw new Error('expected a SpecError');
 }
+
+describe('the README', () => {
+  it('shows a sweep file that is valid as written', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+    const { spec } = loadSweepText('README.md', example);
+    expect(spec.name).toBe('seed-equation');
+    expect(spec.parameters.map((p) => p.path)).toEqual(['features', 'model.depth', 'model.head', 'training.lr']);
+  });
+});
 
 describe('loadSweepText', () => {
   it('accepts a valid sweep and fills in defaults', () => {
