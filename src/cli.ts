@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `sweepdeck` command line: parses flags, calls the commands, maps errors to exit codes
 // (0 ok, 1 failure at run time, 2 bad input or usage). No logic of its own.
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { SpecError } from './spec/errors.js';
 import { StoreError } from './store/index.js';
@@ -10,6 +11,10 @@ import { validateCommand } from './commands/validate.js';
 import { bestCommand, exportCommand, showCommand } from './commands/inspect.js';
 import { EXIT_BAD_INPUT, EXIT_RUNTIME, UsageError, parsePositiveInt } from './commands/errors.js';
 
+function packageVersion(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+}
+
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const err = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -18,7 +23,7 @@ const positiveInt = (flag: string) => (raw: string) => parsePositiveInt(flag, ra
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('sweepdeck')
     .description('Hyperparameter sweeps for TensorFlow.js: one file describes the problem and the search space.')
-    .version('0.1.0')
+    .version(packageVersion())
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -31,7 +36,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
     .option('--steps <n>', 'override training.steps for every trial', positiveInt('--steps'))
-    .option('--no-tui', 'print one plain line per trial event (the default until the dashboard lands)')
+    .option('--no-tui', 'print one plain line per trial event (there is no dashboard yet, so this is always the case)')
     .action(async (file: string, flags: { db?: string; workers?: number; backend: BackendChoice; steps?: number; tui: boolean }) => {
       setExit(await runCommand(file, flags, { out, err }));
     });

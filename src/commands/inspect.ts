@@ -112,7 +112,9 @@ export function showCommand(dbPath: string, number: number, options: { json?: bo
     const lines = [
       `trial ${trial.number}: ${trial.state}${trial.value !== null ? `, ${m} = ${formatMetric(trial.value)}` : ''}`,
       ...(trial.error ? [`reason: ${trial.error}`] : []),
-      `step ${trial.step ?? 0}/${trial.steps ?? '?'} on ${trial.backend ?? '?'} (worker ${trial.worker ?? '?'}), ${formatDuration(durationOf(trial) ?? 0)}`,
+      trial.startedAt
+        ? `step ${trial.step ?? 0}/${trial.steps ?? '?'} on ${trial.backend ?? '?'} (worker ${trial.worker ?? '?'}), ${formatDuration(durationOf(trial) ?? 0)}`
+        : `never started on a worker (${trial.steps ?? '?'} steps planned)`,
       'parameters:',
       ...Object.entries(trial.params).map(([k, v]) => `  ${k} = ${formatParamValue(v)}`),
     ];
@@ -128,7 +130,7 @@ export function showCommand(dbPath: string, number: number, options: { json?: bo
       lines.push('', `validation curve (${m}): ${sparkline(steps.map((s) => byStep.get(s)![m] ?? null))}`, '');
       lines.push(renderTable(['step', ...names], steps.map((s) => [String(s), ...names.map((n) => formatMetric(byStep.get(s)![n]))])));
     } else {
-      lines.push('', 'no metrics recorded yet');
+      lines.push('', trial.state === 'queued' || trial.state === 'running' ? 'no metrics recorded yet' : 'no metrics recorded');
     }
     print(lines.join('\n'));
     return EXIT_OK;
