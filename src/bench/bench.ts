@@ -34,7 +34,7 @@ async function medianOf(measure: () => Promise<number>): Promise<number> {
   for (let i = 0; i < REPEATS; i++) values.push(await measure());
   return median(values);
 }
-const RUN_TRIALS = Number(process.env.BENCH_TRIALS ?? 6);
+const RUN_TRIALS = Number(process.env.BENCH_TRIALS ?? 12);
 
 const baselineText = readFileSync(new URL('../../sweeps/seed-baseline.yaml', import.meta.url), 'utf8');
 

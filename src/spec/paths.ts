@@ -26,6 +26,8 @@ export const TUNABLE_PATHS = [
   'training.eval_every',
   'training.grad_clip',
   'training.seed',
+  'problem.train.seed',
+  'problem.train.size',
 ] as const;
 
 type PlainObject = Record<string, unknown>;

@@ -1,6 +1,6 @@
 // One trial's configuration: the sweep's model/training sections with the trial's parameter values
 // written at their paths, defaults applied, and every formula checked.
-import { ModelSchema, TrainingSchema } from './schema.js';
+import { ModelSchema, TrainDataSchema, TrainingSchema } from './schema.js';
 import { lossNames, headNames, type FormulaScopes } from './names.js';
 import { withValueAt } from './paths.js';
 import { deriveSeed } from '../rng.js';
@@ -23,6 +23,7 @@ export function resolveTrial(spec: SweepSpec, number: number, params: Params): R
     features: Object.keys(spec.features)[0],
     model: spec.model,
     training: spec.training,
+    problem: { train: spec.problem.train },
   };
   for (const [path, value] of Object.entries(params)) draft = withValueAt(draft, path, value);
 
@@ -35,6 +36,11 @@ export function resolveTrial(spec: SweepSpec, number: number, params: Params): R
     };
   }
 
+  const train = TrainDataSchema.safeParse((draft.problem as { train: unknown }).train);
+  if (!train.success) {
+    const report = reportIssue(train.error.issues[0]!, (draft.problem as { train: unknown }).train, TrainDataSchema);
+    return { ok: false, path: ['problem', 'train', ...report.path], message: report.message };
+  }
   const model = ModelSchema.safeParse(draft.model);
   if (!model.success) return fromZod('model', model.error.issues[0]!, draft.model, ModelSchema);
   const training = TrainingSchema.safeParse(draft.training);
@@ -74,6 +80,7 @@ export function resolveTrial(spec: SweepSpec, number: number, params: Params): R
       eval_every: evalEvery,
       seed: training.data.seed ?? deriveSeed(spec.seed, 'weights', number),
     },
+    train: train.data,
   };
   return { ok: true, config };
 }

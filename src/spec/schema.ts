@@ -44,22 +44,23 @@ export const VariableSchema = z
   })
   .strict();
 
+/** The training data: its seed, and 'stream' (a fresh sample every step, as the seed's get_batch does) or a fixed set of N. */
+export const TrainDataSchema = z
+  .object({
+    seed: z.number().int().default(1),
+    size: z.union([z.literal('stream'), positiveInt], {
+      errorMap: () => ({ message: 'expected "stream" or a positive whole number of samples' }),
+    }).default('stream'),
+  })
+  .strict();
+
 export const ProblemSchema = z
   .object({
     variables: z.record(VariableSchema),
     target: formula,
     scale: formula.optional(),
     metrics: z.record(formula).optional(),
-    train: z
-      .object({
-        seed: z.number().int().default(1),
-        // 'stream': a fresh sample every step, as the seed's get_batch does; N: a fixed training set.
-        size: z.union([z.literal('stream'), positiveInt], {
-          errorMap: () => ({ message: 'expected "stream" or a positive whole number of samples' }),
-        }).default('stream'),
-      })
-      .strict()
-      .default({}),
+    train: TrainDataSchema.default({}),
     validation: z
       .object({
         seed: z.number().int().default(2),
@@ -177,6 +178,7 @@ export const SweepFileSchema = z
 
 export type SweepFile = z.infer<typeof SweepFileSchema>;
 export type ProblemSpec = z.infer<typeof ProblemSchema>;
+export type TrainDataSpec = z.infer<typeof TrainDataSchema>;
 export type VariableSpec = z.infer<typeof VariableSchema>;
 export type ModelSpec = z.infer<typeof ModelSchema>;
 export type TrainingSpec = z.infer<typeof TrainingSchema>;

@@ -1,6 +1,6 @@
 // The validated, normalised sweep (what is stored in the DB and sent to workers) and the fully
 // resolved configuration of one trial. Both are plain JSON.
-import type { ModelSpec, ProblemSpec, TrainingSpec } from './schema.js';
+import type { ModelSpec, ProblemSpec, TrainDataSpec, TrainingSpec } from './schema.js';
 import type { Parameter, Params } from '../search/space.js';
 
 export interface SweepSpec {
@@ -36,4 +36,6 @@ export interface TrialConfig {
   featureFormulas: string[];
   model: ModelSpec & { activation: ModelSpec['activation'] };
   training: TrialTraining;
+  /** The training data (sweepable); the validation set is the sweep's, the same for every trial. */
+  train: TrainDataSpec;
 }

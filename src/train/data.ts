@@ -1,5 +1,6 @@
-// The data a worker trains and evaluates on, made once per worker per sweep: the fixed held-out
-// validation set, feature normalisation statistics, and the training stream (or fixed set).
+// The data a worker trains and evaluates on: the sweep's fixed held-out validation set (made once
+// per worker) and, for each trial's training-data settings, the stream or fixed training set and
+// the feature normalisation statistics (cached, since many trials share them).
 import { Rng, deriveSeed } from '../rng.js';
 import { compileProblem, type CompiledProblem } from '../problem/compile.js';
 import {
@@ -13,6 +14,7 @@ import {
   type HostBatch,
 } from '../problem/dataset.js';
 import type { SweepSpec } from '../spec/types.js';
+import type { TrainDataSpec } from '../spec/schema.js';
 
 const NORM_SAMPLES = 8192;
 /** Stream data is generated this many samples at a time, to amortise the float64 work. */
@@ -28,9 +30,9 @@ export class ProblemData {
   readonly problem: CompiledProblem;
   readonly validation: ValidationSet;
   private readonly norms = new Map<string, FeatureNorm>();
-  private fixedTrainSet: Map<string, Float64Array> | undefined;
+  private readonly fixedTrainSets = new Map<string, Map<string, Float64Array>>();
 
-  constructor(private readonly spec: SweepSpec) {
+  constructor(spec: SweepSpec) {
     this.problem = compileProblem(spec);
     const n = spec.problem.validation.size;
     // Same stream as the load-time check, so the data that was checked is the data that is used.
@@ -39,14 +41,15 @@ export class ProblemData {
   }
 
   /** Standardisation statistics of a feature set, from training-distribution data (never the validation set). */
-  norm(featureSet: string, mode: 'standardize' | 'none'): FeatureNorm {
+  norm(featureSet: string, mode: 'standardize' | 'none', train: TrainDataSpec): FeatureNorm {
     const count = this.problem.featureSets.get(featureSet)!.length;
     if (mode === 'none') return identityNorm(count);
-    let norm = this.norms.get(featureSet);
+    const key = `${featureSet}/${train.seed}/${train.size}`;
+    let norm = this.norms.get(key);
     if (!norm) {
-      const { variables, n } = this.normSample();
+      const { variables, n } = this.normSample(train);
       norm = featureNorm(featureColumns(this.problem, featureSet, variables, n), n);
-      this.norms.set(featureSet, norm);
+      this.norms.set(key, norm);
     }
     return norm;
   }
@@ -57,8 +60,7 @@ export class ProblemData {
   }
 
   /** A function returning the next training batch; every trial sees the same data in the same order for a stream. */
-  trainBatches(builder: BatchBuilder, batchSize: number, shuffleSeed: number): () => HostBatch {
-    const train = this.spec.problem.train;
+  trainBatches(builder: BatchBuilder, batchSize: number, shuffleSeed: number, train: TrainDataSpec): () => HostBatch {
     if (train.size === 'stream') {
       const rng = new Rng(deriveSeed(train.seed, 'train'));
       const perBlock = Math.max(1, Math.floor(STREAM_BLOCK_SAMPLES / batchSize));
@@ -67,7 +69,7 @@ export class ProblemData {
         return builder.build(this.problem.sampleVariables(n, rng), n);
       }, batchSize);
     }
-    const set = this.fixedSet();
+    const set = this.fixedSet(train);
     const size = train.size;
     const full = builder.build(set, size);
     const rng = new Rng(shuffleSeed);
@@ -75,16 +77,19 @@ export class ProblemData {
     return blockBatches(() => shuffled(full, rng), batch);
   }
 
-  private fixedSet(): Map<string, Float64Array> {
-    const train = this.spec.problem.train;
+  private fixedSet(train: TrainDataSpec): Map<string, Float64Array> {
     if (train.size === 'stream') throw new Error('no fixed training set for a stream');
-    this.fixedTrainSet ??= this.problem.sampleVariables(train.size, new Rng(deriveSeed(train.seed, 'train')));
-    return this.fixedTrainSet;
+    const key = `${train.seed}/${train.size}`;
+    let set = this.fixedTrainSets.get(key);
+    if (!set) {
+      set = this.problem.sampleVariables(train.size, new Rng(deriveSeed(train.seed, 'train')));
+      this.fixedTrainSets.set(key, set);
+    }
+    return set;
   }
 
-  private normSample(): { variables: Map<string, Float64Array>; n: number } {
-    const train = this.spec.problem.train;
-    if (train.size !== 'stream') return { variables: this.fixedSet(), n: train.size };
+  private normSample(train: TrainDataSpec): { variables: Map<string, Float64Array>; n: number } {
+    if (train.size !== 'stream') return { variables: this.fixedSet(train), n: train.size };
     return { variables: this.problem.sampleVariables(NORM_SAMPLES, new Rng(deriveSeed(train.seed, 'norm'))), n: NORM_SAMPLES };
   }
 }

@@ -54,9 +54,9 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
   const headF64 = compileFormula(config.model.head, headNames(scopes));
   const sweepMetric = spec.metric.name;
 
-  const norm = data.norm(config.features, config.model.input_norm);
+  const norm = data.norm(config.features, config.model.input_norm, config.train);
   const builder = new BatchBuilder(data.problem, config.features, norm, sideColumns);
-  const nextBatch = data.trainBatches(builder, config.training.batch_size, config.training.seed);
+  const nextBatch = data.trainBatches(builder, config.training.batch_size, config.training.seed, config.train);
   const inputs = config.featureFormulas.length;
   const mlp = buildMlp(backend, inputs, config.model, config.training.seed);
   const optimizer = makeOptimizer(tf, config.training.optimizer, config.training.lr);

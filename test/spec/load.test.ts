@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSweepText } from '../../src/spec/load.js';
 import { SpecError } from '../../src/spec/errors.js';
+import { resolveTrial } from '../../src/spec/resolve.js';
 import { VALID_SWEEP } from '../helpers/sweep-text.js';
 import { readFileSync } from 'node:fs';
 
@@ -157,6 +158,15 @@ describe('loadSweepText', () => {
     expect(errorOf(badValue).message).toMatch(/^sweep\.yaml:8:\d+: parameters\.training\.parameters\.lr\.values\.1: expected a number > 0, got -1$/);
     const twice = VALID_SWEEP.replace('  training.lr: { values: [0.01, 0.1] }', '  training.lr: { values: [0.01] }\n  training:\n    parameters:\n      lr: { values: [0.1] }');
     expect(errorOf(twice).message).toMatch(/"training\.lr" is swept twice/);
+  });
+
+  it('sweeps the training data, and checks its values', () => {
+    const text = VALID_SWEEP.replace('  training.lr: { values: [0.01, 0.1] }', '  problem.train.size: { values: [stream, 200] }');
+    const { spec } = loadSweepText('sweep.yaml', text);
+    const trial = resolveTrial(spec, 1, { features: 'raw', 'problem.train.size': 200 });
+    expect(trial.ok && trial.config.train).toEqual({ seed: 1, size: 200 });
+    const bad = VALID_SWEEP.replace('  training.lr: { values: [0.01, 0.1] }', '  problem.train.size: { values: [stream, lots] }');
+    expect(errorOf(bad).message).toMatch(/parameters\.problem\.train\.size\.values\.1: expected "stream" or a positive whole number of samples/);
   });
 
   it('rejects a metric name that the problem does not define', () => {
