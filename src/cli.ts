@@ -15,8 +15,20 @@ function packageVersion(): string {
   return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
-const out = (text: string) => process.stdout.write(`${text}\n`);
-const err = (text: string) => process.stderr.write(`${text}\n`);
+// A closed pipe (`sweepdeck run … | head`) must not kill a sweep whose results live in the DB:
+// once a stream is gone, its lines are dropped and the work goes on.
+const closedStreams = new Set<NodeJS.WriteStream>();
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closedStreams.add(stream);
+  });
+}
+const writeLine = (stream: NodeJS.WriteStream, text: string) => {
+  if (!closedStreams.has(stream)) stream.write(`${text}\n`);
+};
+const out = (text: string) => writeLine(process.stdout, text);
+const err = (text: string) => writeLine(process.stderr, text);
 
 const positiveInt = (flag: string) => (raw: string) => parsePositiveInt(flag, raw);
 

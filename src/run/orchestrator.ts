@@ -35,7 +35,7 @@ const FLUSH_INTERVAL_MS = 250;
 const DONE_STATES = new Set(['complete', 'pruned', 'failed']);
 
 export async function runSweep(options: RunOptions): Promise<SweepResult> {
-  const { spec, store, workers, backend, emit } = options;
+  const { spec, store, backend, emit } = options;
   const sweepStarted = performance.now();
   const planner = makePlanner(spec);
   const states = store.trialStates();
@@ -56,6 +56,9 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     for (const port of controls.values()) port.postMessage(stop);
   });
 
+  // No more threads than trials left to run: each one loads tfjs and the sweep's data.
+  const remaining = Array.from({ length: planner.total }, (_, n) => n).filter((n) => !DONE_STATES.has(states.get(n) ?? '')).length;
+  const workers = Math.max(1, Math.min(options.workers, remaining));
   const setup: WorkerSetup = { spec, backend };
   const pool = new Piscina<TrialTask, TrialOutcome>({
     filename: new URL('../train/worker.js', import.meta.url).href,

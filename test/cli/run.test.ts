@@ -175,6 +175,19 @@ describe('trials that fail', () => {
   });
 });
 
+describe('a closed output pipe', () => {
+  it('(sweepdeck run … | head -1) does not stop the sweep', async () => {
+    const db = join(tempDir(), 'pipe.db');
+    const child = spawn(process.execPath, [CLI, 'run', 'sweeps/smoke.yaml', '--db', db, '--backend', 'wasm'], { cwd: REPO });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    const sql = new Database(db, { readonly: true });
+    expect((sql.prepare("SELECT count(*) AS n FROM trials WHERE state = 'complete'").get() as { n: number }).n).toBe(4);
+    sql.close();
+  }, 120_000);
+});
+
 describe('Ctrl-C during a run', () => {
   it('stops dispatching, puts running trials back in the queue, exits 130; running again finishes the sweep', async () => {
     const dir = tempDir();
