@@ -51,41 +51,41 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
     const report = reportIssue(parsed.error.issues[0]!, source.data, SweepFileSchema);
     fail(report.path, report.message, { key: report.atKey });
   }
-  const file_ = (parsed as { data: SweepFile }).data;
+  const sweepFile = (parsed as { data: SweepFile }).data;
 
-  checkVariables(file_, fail);
-  const metrics = file_.problem.metrics ?? defaultMetrics(file_.problem.scale !== undefined);
-  const scopes = { variables: Object.keys(file_.problem.variables), hasScale: file_.problem.scale !== undefined };
+  checkVariables(sweepFile, fail);
+  const metrics = sweepFile.problem.metrics ?? defaultMetrics(sweepFile.problem.scale !== undefined);
+  const scopes = scopesOf(sweepFile);
 
-  checkFormula(file_.problem.target, dataNames(scopes), ['problem', 'target'], fail);
-  if (file_.problem.scale !== undefined) checkFormula(file_.problem.scale, dataNames(scopes), ['problem', 'scale'], fail);
+  checkFormula(sweepFile.problem.target, dataNames(scopes), ['problem', 'target'], fail);
+  if (sweepFile.problem.scale !== undefined) checkFormula(sweepFile.problem.scale, dataNames(scopes), ['problem', 'scale'], fail);
   for (const [name, formula] of Object.entries(metrics)) {
     checkFormula(formula, metricNames(scopes), ['problem', 'metrics', name], fail);
   }
-  for (const [set, formulas] of Object.entries(file_.features)) {
+  for (const [set, formulas] of Object.entries(sweepFile.features)) {
     formulas.forEach((formula, i) => checkFormula(formula, dataNames(scopes), ['features', set, i], fail));
   }
-  if (Object.keys(file_.features).length === 0) fail(['features'], 'expected at least one feature set, e.g. log: [log(x1), log(x2)]');
-  if (!(file_.metric.name in metrics)) {
+  if (Object.keys(sweepFile.features).length === 0) fail(['features'], 'expected at least one feature set, e.g. log: [log(x1), log(x2)]');
+  if (!(sweepFile.metric.name in metrics)) {
     const names = Object.keys(metrics);
-    const suggestion = didYouMean(file_.metric.name, names);
-    fail(['metric', 'name'], `expected the name of a problem metric (${names.join(', ')}); got "${file_.metric.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
+    const suggestion = didYouMean(sweepFile.metric.name, names);
+    fail(['metric', 'name'], `expected the name of a problem metric (${names.join(', ')}); got "${sweepFile.metric.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
   }
 
-  const fileParameters = readParameters(file_, fail);
+  const fileParameters = readParameters(sweepFile, fail);
   const parameters = fileParameters.map((f) => f.parameter);
-  const trialCount = countTrials(file_, parameters, fail);
+  const trialCount = countTrials(sweepFile, parameters, fail);
 
   const spec: SweepSpec = {
-    name: file_.name,
-    ...(file_.description !== undefined ? { description: file_.description } : {}),
-    method: file_.method,
-    metric: file_.metric,
+    name: sweepFile.name,
+    ...(sweepFile.description !== undefined ? { description: sweepFile.description } : {}),
+    method: sweepFile.method,
+    metric: sweepFile.metric,
     trialCount,
-    seed: file_.seed,
+    seed: sweepFile.seed,
     parameters,
-    problem: { ...file_.problem, metrics },
-    features: file_.features,
+    problem: { ...sweepFile.problem, metrics },
+    features: sweepFile.features,
     model: rawSection(source.data, 'model'),
     training: rawSection(source.data, 'training'),
     ...(options.stepsOverride !== undefined ? { stepsOverride: options.stepsOverride } : {}),

@@ -14,7 +14,7 @@ export type ResolveResult =
   | { ok: true; config: TrialConfig }
   | { ok: false; path: (string | number)[]; message: string; formulaOffset?: number };
 
-export function scopesOf(spec: Pick<SweepSpec, 'problem'>): FormulaScopes {
+export function scopesOf(spec: { problem: { variables: Record<string, unknown>; scale?: string | undefined } }): FormulaScopes {
   return { variables: Object.keys(spec.problem.variables), hasScale: spec.problem.scale !== undefined };
 }
 

@@ -8,6 +8,7 @@ import { compileF64, compileTf, hoistStatic } from '../formula/index.js';
 import { headNames, lossNames } from '../spec/names.js';
 import { scopesOf } from '../spec/resolve.js';
 import { buildMlp } from './model.js';
+import { deriveSeed } from '../rng.js';
 import { LrSchedule } from './schedule.js';
 import type { ProblemData } from './data.js';
 import type { LoadedBackend } from './backend.js';
@@ -40,8 +41,10 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
   const scopes = scopesOf(spec);
   const dynamic = new Set(['net', 'pred']);
 
-  // Static sub-expressions of the head and loss are computed in float64 and fed as columns.
-  const head = hoistStatic(compileFormula(config.model.head, headNames(scopes)).formula, dynamic, '__head');
+  // Evaluation applies the head in float64 on the network's output, like the metrics; training
+  // applies it in tfjs, with its static sub-expressions computed in float64 and fed as columns.
+  const headF64 = compileFormula(config.model.head, headNames(scopes));
+  const head = hoistStatic(headF64.formula, dynamic, '__head');
   const loss = hoistStatic(compileFormula(config.training.loss, lossNames(scopes)).formula, dynamic, '__loss');
   const sideColumns = new Map<string, F64Function | null>();
   for (const hoisted of [head, loss]) {
@@ -50,13 +53,11 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
   }
   const headTf = compileTf(head.rewritten, tf);
   const lossTf = compileTf(loss.rewritten, tf);
-  // Evaluation applies the head in float64 on the network's output, like the metrics.
-  const headF64 = compileFormula(config.model.head, headNames(scopes));
   const sweepMetric = spec.metric.name;
 
   const norm = data.norm(config.features, config.model.input_norm, config.train);
   const builder = new BatchBuilder(data.problem, config.features, norm, sideColumns);
-  const nextBatch = data.trainBatches(builder, config.training.batch_size, config.training.seed, config.train);
+  const nextBatch = data.trainBatches(builder, config.training.batch_size, deriveSeed(config.training.seed, 'shuffle'), config.train);
   const inputs = config.featureFormulas.length;
   const mlp = buildMlp(backend, inputs, config.model, config.training.seed);
   const optimizer = makeOptimizer(tf, config.training.optimizer, config.training.lr);

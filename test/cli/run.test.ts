@@ -175,6 +175,22 @@ describe('trials that fail', () => {
   });
 });
 
+describe('a second run on a DB that is being written', () => {
+  it('is refused with the writing process named, while readers keep working', async () => {
+    const db = join(tempDir(), 'busy.db');
+    const first = spawn(process.execPath, [CLI, 'run', 'sweeps/seed-equation.yaml', '--db', db, '--steps', '300', '--backend', 'wasm'], { cwd: REPO });
+    await new Promise<void>((resolve) => first.stdout.on('data', (chunk: Buffer) => /started on worker/.test(chunk.toString()) && resolve()));
+    const second = sweepdeck(['run', 'sweeps/seed-equation.yaml', '--db', db, '--steps', '300', '--backend', 'wasm']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(new RegExp(`is being written by another sweepdeck process \\(pid ${first.pid} `));
+    const reader = sweepdeck(['best', db]);
+    expect(reader.code).toBe(0);
+    expect(reader.stdout).toMatch(/^sweep seed-equation: .*running/);
+    first.kill('SIGINT');
+    expect(await new Promise((resolve) => first.on('exit', resolve))).toBe(130);
+  }, 120_000);
+});
+
 describe('a closed output pipe', () => {
   it('(sweepdeck run … | head -1) does not stop the sweep', async () => {
     const db = join(tempDir(), 'pipe.db');
