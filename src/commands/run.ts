@@ -42,17 +42,25 @@ export function sweepRecord(loaded: LoadedSweep): SweepRecord {
   };
 }
 
+function createDefaultFolder(folder: string): void {
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`cannot create the results folder ${folder}: ${(error as Error).message}`);
+  }
+}
+
 export async function runCommand(file: string, flags: RunFlags, io: CommandIO): Promise<number> {
   // Everything that can be wrong with the input is checked before anything is written.
   const loaded = loadSweepFile(file, flags.steps !== undefined ? { stepsOverride: flags.steps } : {});
   const dbPath = flags.db ?? defaultDbPath(loaded.spec.name);
-  // The default folder is ours to create (the sweep file is valid by now); an explicit --db folder is not.
-  if (flags.db === undefined) mkdirSync(dirname(dbPath), { recursive: true });
+  const decision = await chooseBackend(flags.backend);
+  if (decision.error) throw new UsageError(decision.error);
+  // The default folder is ours to create, once the input is known to be good; an explicit --db folder is not.
+  if (flags.db === undefined) createDefaultFolder(dirname(dbPath));
   const unwritable = checkWritable(dbPath);
   if (unwritable) throw new UsageError(`cannot write the results DB ${dbPath}: ${unwritable}`);
 
-  const decision = await chooseBackend(flags.backend);
-  if (decision.error) throw new UsageError(decision.error);
   if (decision.note) io.err(decision.note);
   let workers = flags.workers ?? availableParallelism();
   if (decision.backend === 'tensorflow' && workers > 1) {
@@ -86,6 +94,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIO): 
       emit: lineReporter(loaded.spec.metric.name, io.out),
       signal: controller.signal,
     });
+    if (result.best) io.out(`see: npx sweepdeck best ${dbPath}   ·   npx sweepdeck show ${dbPath} ${result.best.number}`);
     if (signalled) return signalled === 'SIGINT' ? 130 : 143;
     if (result.counts.complete === 0 && result.counts.failed > 0) {
       io.err(`every trial failed (the reasons are above, and in the error column of ${dbPath}'s trials table)`);

@@ -24,7 +24,8 @@ describe('sweepdeck run sweeps/smoke.yaml --workers 2', () => {
     expect(lines[0]).toMatch(/^sweep smoke: grid, 4 trials, 2 workers, backend wasm → /);
     expect(lines.filter((l) => / trial \d+ started on worker \d+: /.test(l))).toHaveLength(4);
     expect(lines.filter((l) => / trial \d+ complete at step 60 in /.test(l))).toHaveLength(4);
-    expect(lines.at(-1)).toMatch(/^done in .*: 4 complete, 0 pruned, 0 failed; best: trial \d, rel_l1=/);
+    expect(lines.at(-2)).toMatch(/^done in .*: 4 complete, 0 pruned, 0 failed; best: trial \d, rel_l1=/);
+    expect(lines.at(-1)).toMatch(/^see: npx sweepdeck best .*smoke\.db   ·   npx sweepdeck show .*smoke\.db \d$/);
   });
 
   it('keeps every trial and metric in SQLite', () => {
@@ -268,6 +269,10 @@ describe('the tensorflow backend path', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/backend tensorflow is not available: @tensorflow\/tfjs-node-gpu is not installed/);
     expect(existsSync(db)).toBe(false);
+    // with the default DB path, not even the results folder is created
+    const elsewhere = tempDir();
+    expect(sweepdeck(['run', join(REPO, 'sweeps/smoke.yaml'), '--backend', 'tensorflow'], { cwd: elsewhere }).code).toBe(2);
+    expect(existsSync(join(elsewhere, 'results'))).toBe(false);
   });
 });
 
