@@ -118,7 +118,7 @@ export function showCommand(dbPath: string, number: number, options: { json?: bo
       'parameters:',
       ...Object.entries(trial.params).map(([k, v]) => `  ${k} = ${formatParamValue(v)}`),
     ];
-    const names = [m, `${m}.median`, `${m}.p90`, 'train_loss', 'lr', 'steps_per_s'];
+    const names = [m, `${m}.median`, `${m}.p90`, `${m}.max`, 'train_loss', 'lr', 'steps_per_s'];
     const byStep = new Map<number, Record<string, number | null>>();
     for (const point of curve) {
       const row = byStep.get(point.step) ?? {};
