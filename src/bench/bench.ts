@@ -74,7 +74,7 @@ async function runStepsPerSecond(backend: BackendName, workers: number): Promise
   const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-'));
   try {
     const { spec, text } = benchSpec(16, RUN_TRIALS);
-    const store = openWriteStore(join(dir, 'bench.db'), sweepRecord({ spec, source: { text } as never }));
+    const store = openWriteStore(join(dir, 'bench.db'), sweepRecord(spec, text));
     const started = performance.now();
     const result = await runSweep({ spec, store, dbPath: join(dir, 'bench.db'), workers, backend, emit: () => {} });
     const seconds = (performance.now() - started) / 1000;

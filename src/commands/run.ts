@@ -9,7 +9,7 @@ import { chooseBackend, type BackendChoice } from '../train/backend-choice.js';
 import { runSweep } from '../run/orchestrator.js';
 import { lineReporter } from '../run/line-reporter.js';
 import { EXIT_OK, EXIT_RUNTIME, UsageError } from './errors.js';
-import type { LoadedSweep } from '../spec/load.js';
+import type { SweepSpec } from '../spec/types.js';
 
 export interface RunFlags {
   db?: string;
@@ -28,15 +28,16 @@ export function defaultDbPath(sweepName: string): string {
   return `results/${sweepName}.db`;
 }
 
-export function sweepRecord(loaded: LoadedSweep): SweepRecord {
-  const specJson = JSON.stringify(loaded.spec);
+/** The DB's record of a sweep: the normalised spec, the file's text, and the hash that identifies it. */
+export function sweepRecord(spec: SweepSpec, sourceText: string): SweepRecord {
+  const specJson = JSON.stringify(spec);
   return {
-    name: loaded.spec.name,
-    method: loaded.spec.method,
-    metricName: loaded.spec.metric.name,
-    metricGoal: loaded.spec.metric.goal,
+    name: spec.name,
+    method: spec.method,
+    metricName: spec.metric.name,
+    metricGoal: spec.metric.goal,
     specJson,
-    specSource: loaded.source.text,
+    specSource: sourceText,
     specHash: createHash('sha256').update(specJson).digest('hex'),
     createdAt: new Date().toISOString(),
   };
@@ -69,7 +70,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIO): 
     workers = 1;
   }
 
-  const store = openWriteStore(dbPath, sweepRecord(loaded));
+  const store = openWriteStore(dbPath, sweepRecord(loaded.spec, loaded.source.text));
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -2,7 +2,7 @@
 // NaN/±Inf (or whose scale is 0) on its own data, saying which formula, at which point, and why.
 import { Rng, deriveSeed } from '../rng.js';
 import { explainNonFinite } from '../formula/index.js';
-import { compileProblem, SampleError, describePoint, type CompiledFormula } from './compile.js';
+import { compileProblem, SampleError, describePoint, pointAt, type CompiledFormula } from './compile.js';
 import type { SweepSpec } from '../spec/types.js';
 
 const CHECK_SAMPLES = 4096;
@@ -33,7 +33,7 @@ export function checkProblemData(spec: Pick<SweepSpec, 'problem' | 'features'>):
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
       if (Number.isFinite(v) && !(mustBeNonZero && v === 0)) continue;
-      const point = new Map([...columns].map(([k, c]) => [k, c[i]!]));
+      const point = pointAt(columns, i);
       const why = Number.isFinite(v) ? 'it is 0 and the metrics divide by it' : (explainNonFinite(compiled.formula, point) ?? `it is ${v}`);
       return {
         path,

@@ -104,7 +104,7 @@ function makeSampler(name: string, spec: VariableSpec, earlier: readonly string[
           hi = Math.floor(hi);
         }
         if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi) || (distribution === 'log_uniform' && !(lo > 0))) {
-          const point = new Map([...columns].map(([k, v]) => [k, v[i]!]));
+          const point = pointAt(columns, i);
           const why = distribution === 'log_uniform' && lo <= 0 && lo <= hi ? 'log_uniform needs min > 0' : 'the range is empty';
           throw new SampleError(name, point, `${name}: ${why}: min = ${fmt(lo)}, max = ${fmt(hi)}`);
         }
@@ -120,6 +120,11 @@ function makeSampler(name: string, spec: VariableSpec, earlier: readonly string[
 /** Four significant digits, for error messages about sampled values. */
 export function fmt(value: number): string {
   return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value);
+}
+
+/** The values of every column at row i: one sampled point, for error messages. */
+export function pointAt(columns: ReadonlyMap<string, Float64Array>, i: number): Map<string, number> {
+  return new Map([...columns].map(([name, values]) => [name, values[i]!]));
 }
 
 export function describePoint(point: ReadonlyMap<string, number>): string {

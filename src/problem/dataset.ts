@@ -2,7 +2,7 @@
 // with statistics computed in float64) and the float32 side columns the head and loss need.
 // Everything is computed in float64 first; float32 is only the hand-over format to tfjs.
 import { explainNonFinite } from '../formula/index.js';
-import { describePoint, type CompiledProblem, type F64Function } from './compile.js';
+import { describePoint, pointAt, type CompiledProblem, type F64Function } from './compile.js';
 
 /** A training sample where a feature is NaN/±Inf: the load-time check samples only part of the domain. */
 export class FeatureError extends Error {}
@@ -99,7 +99,7 @@ export class BatchBuilder {
       for (let i = 0; i < n; i++) {
         if (Number.isFinite(column[i]!)) continue;
         const formula = this.problem.featureSets.get(this.featureSet)![j]!.formula;
-        const point = new Map([...variables].map(([k, v]) => [k, v[i]!]));
+        const point = pointAt(variables, i);
         const why = explainNonFinite(formula, point) ?? `it is ${column[i]}`;
         throw new FeatureError(
           `feature ${j + 1} of set "${this.featureSet}" (${formula.source}) is ${column[i]} on training data at ${describePoint(point)}: ${why}`,

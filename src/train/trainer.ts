@@ -108,8 +108,9 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
         for (const [name, values] of batch.columns) env.set(name, tf.tensor1d(values));
         const { value: lossTensor, grads } = tf.variableGrads(() => {
           const net = mlp.forward(x);
-          const pred = headTf(new Map([...env, ['net', net]]));
-          const perSample = lossTf(new Map([...env, ['net', net], ['pred', pred]]));
+          env.set('net', net);
+          env.set('pred', headTf(env));
+          const perSample = lossTf(env);
           return tf.mean(perSample) as tfTypes.Scalar;
         }, mlp.variables);
         optimizer.applyGradients(config.training.grad_clip ? clipByGlobalNorm(tf, grads, config.training.grad_clip) : grads);
