@@ -5,12 +5,27 @@ import type { Activation, ModelSpec } from '../spec/schema.js';
 import type { LoadedBackend, Tf } from './backend.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 
+/** A trained network as plain arrays: enough to rebuild it anywhere (predict, export, explain). */
+export interface TrainedModel {
+  /** Units per layer, input first, output (1) last. */
+  layerSizes: number[];
+  /** One per hidden layer (the output layer is linear). */
+  activations: Activation[];
+  /** Per layer: the [in, out] kernel, row-major, and the [out] bias. */
+  kernels: Float32Array[];
+  biases: Float32Array[];
+  /** Standardisation applied to the features before the first layer. */
+  norm: { mean: number[]; std: number[] };
+}
+
 export interface Mlp {
   variables: tfTypes.Variable[];
   /** x: [n, inputs] → net: [n] */
   forward(x: tfTypes.Tensor2D): tfTypes.Tensor1D;
   /** Units per layer, input first, output (1) last. */
   layerSizes: number[];
+  /** The current weights, copied off the backend. */
+  readWeights(): Omit<TrainedModel, 'norm'>;
   dispose(): void;
 }
 
@@ -45,6 +60,15 @@ export function buildMlp(backend: LoadedBackend, inputs: number, model: Pick<Mod
         h = applyActivation(tf, dense(h, weights[layer] as tfTypes.Tensor as tfTypes.Tensor2D, biases[layer] as tfTypes.Tensor as tfTypes.Tensor1D), activation);
       }
       return tf.reshape(h, [-1]) as tfTypes.Tensor1D;
+    },
+    readWeights() {
+      return {
+        layerSizes: [...sizes],
+        activations: [...activations],
+        // Copies: some backends hand out their own storage.
+        kernels: weights.map((w) => new Float32Array(w.dataSync())),
+        biases: biases.map((b) => new Float32Array(b.dataSync())),
+      };
     },
     dispose() {
       for (const v of [...weights, ...biases]) v.dispose();

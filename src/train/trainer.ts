@@ -7,7 +7,7 @@ import { compileFormula, type F64Function } from '../problem/compile.js';
 import { compileF64, compileTf, hoistStatic } from '../formula/index.js';
 import { headNames, lossNames } from '../spec/names.js';
 import { scopesOf } from '../spec/resolve.js';
-import { buildMlp } from './model.js';
+import { buildMlp, type TrainedModel } from './model.js';
 import { deriveSeed } from '../rng.js';
 import { LrSchedule } from './schedule.js';
 import type { ProblemData } from './data.js';
@@ -17,20 +17,25 @@ import type * as tfTypes from '@tensorflow/tfjs';
 
 export type MetricValues = Record<string, number>;
 
+/** What the orchestrator answers to an evaluation: go on, or end the trial as pruned (its pruner's decision). */
+export type EvalVerdict = 'continue' | 'prune';
+
 export interface TrainHooks {
-  /** Called at every evaluation with the step reached and the metrics at that step. */
-  onEval(step: number, metrics: MetricValues): void;
+  /** Called at every evaluation with the step reached and the metrics at that step; 'prune' ends the trial there. */
+  onEval(step: number, metrics: MetricValues): EvalVerdict | void;
   /** Polled between steps; true ends the trial early (it is then reported as stopped). */
   shouldStop(): boolean;
 }
 
 export interface TrialOutcome {
-  state: 'complete' | 'failed' | 'stopped';
+  state: 'complete' | 'pruned' | 'failed' | 'stopped';
   /** The sweep metric at the last evaluation (null when failed before any). */
   value: number | null;
   step: number;
   error?: string;
   metrics: MetricValues;
+  /** The trained network with its input normalisation; only on 'complete'. */
+  model?: TrainedModel;
 }
 
 /** Rows of the validation set evaluated per forward pass, to bound memory at large widths. */
@@ -133,14 +138,15 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
         metrics.steps_per_s = trainSeconds > 0 ? stepsSinceEval / trainSeconds : 0;
         lossSum = lossCount = trainSeconds = stepsSinceEval = 0;
         lastMetrics = metrics;
-        hooks.onEval(step, metrics);
+        const verdict = hooks.onEval(step, metrics);
         value = metrics[sweepMetric]!;
         if (!Number.isFinite(value)) {
           return { state: 'failed', value: null, step, error: `diverged: validation ${sweepMetric} is ${value} at step ${step}`, metrics };
         }
+        if (verdict === 'prune' && step < config.training.steps) return { state: 'pruned', value, step, metrics };
       }
     }
-    return { state: 'complete', value, step, metrics: lastMetrics };
+    return { state: 'complete', value, step, metrics: lastMetrics, model: { ...mlp.readWeights(), norm } };
   } finally {
     validationX.dispose();
     mlp.dispose();

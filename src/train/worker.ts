@@ -5,9 +5,12 @@ import { loadBackend, type LoadedBackend } from './backend.js';
 import { ProblemData } from './data.js';
 import { FeatureError } from '../problem/dataset.js';
 import { trainTrial, type TrialOutcome } from './trainer.js';
-import type { ControlMessage, TrialTask, WorkerMessage, WorkerSetup } from './protocol.js';
+import { VerdictSlot, type ControlMessage, type TrialTask, type WorkerMessage, type WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
+
+/** A main thread that does not answer a pruning question within this time lets the trial go on. */
+const VERDICT_TIMEOUT_MS = 30_000;
 
 let ready: Promise<{ backend: LoadedBackend; data: ProblemData }> | undefined;
 
@@ -18,8 +21,13 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialOutcom
     const { backend, data } = await ready;
     post(task, { type: 'started', worker: threadId, backend: backend.name });
     let stopRequested = false;
+    let seq = 0;
+    const verdicts = task.verdicts ? new VerdictSlot(task.verdicts) : undefined;
     return trainTrial(backend, setup.spec, data, config, {
-      onEval: (step, metrics) => post(task, { type: 'eval', step, metrics }),
+      onEval: (step, metrics) => {
+        post(task, { type: 'eval', step, metrics, seq: ++seq });
+        return verdicts ? verdicts.await(seq, VERDICT_TIMEOUT_MS) : 'continue';
+      },
       // Training is synchronous, so the port's events never fire mid-trial: poll it instead.
       shouldStop: () => {
         for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {

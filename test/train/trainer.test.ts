@@ -29,11 +29,14 @@ function trialOf(spec: SweepSpec, params: Record<string, unknown> = {}): TrialCo
   return resolved.config;
 }
 
-const run = (backend: LoadedBackend, spec: SweepSpec, config: TrialConfig, stopAt = Infinity) => {
+const run = (backend: LoadedBackend, spec: SweepSpec, config: TrialConfig, stopAt = Infinity, pruneAt = Infinity) => {
   const evals: [number, MetricValues][] = [];
   let polls = 0;
   const outcome = trainTrial(backend, spec, new ProblemData(spec), config, {
-    onEval: (step, metrics) => evals.push([step, metrics]),
+    onEval: (step, metrics) => {
+      evals.push([step, metrics]);
+      return step >= pruneAt ? 'prune' : 'continue';
+    },
     shouldStop: () => ++polls > stopAt,
   });
   return { outcome, evals };
@@ -82,6 +85,32 @@ describe.each(['cpu', 'wasm'] as const)('trainTrial on %s', (name) => {
     expect(outcome.state).toBe('stopped');
     expect(outcome.step).toBe(150);
     expect(backend.tf.memory().numTensors).toBe(before);
+  });
+
+  it('ends as pruned at the evaluation whose verdict is prune, with that evaluation\'s value', () => {
+    const { spec } = loadSweepText('linear.yaml', LINEAR);
+    const before = backend.tf.memory().numTensors;
+    const { outcome, evals } = run(backend, spec, trialOf(spec), Infinity, 200);
+    expect(outcome.state).toBe('pruned');
+    expect(outcome.step).toBe(200);
+    expect(evals.map(([step]) => step)).toEqual([100, 200]);
+    expect(outcome.value).toBe(evals[1]![1].rel_l1);
+    expect(outcome.model).toBeUndefined();
+    expect(backend.tf.memory().numTensors).toBe(before);
+  });
+
+  it('hands back the trained weights and normalisation of a complete trial', () => {
+    const { spec } = loadSweepText('linear.yaml', LINEAR.replace('model: { depth: 0 }', 'model: { depth: 1, width: 3, activation: tanh }'));
+    const { outcome } = run(backend, spec, trialOf(spec));
+    expect(outcome.state).toBe('complete');
+    const model = outcome.model!;
+    expect(model.layerSizes).toEqual([2, 3, 1]);
+    expect(model.activations).toEqual(['tanh']);
+    expect(model.kernels.map((k) => k.length)).toEqual([6, 3]);
+    expect(model.biases.map((b) => b.length)).toEqual([3, 1]);
+    expect(model.norm.mean).toHaveLength(2);
+    // The weights are the trained ones: a fresh network would not have moved its biases from 0.
+    expect(model.biases[0]!.some((b) => b !== 0)).toBe(true);
   });
 
   it('uses hoisted float64 columns in heads and surrogate losses', () => {
