@@ -3,7 +3,7 @@
 // Data flows one way: planner → pool → store → events.
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { makePlanner, type FinishedTrial } from '../search/planner.js';
+import { makePlanner, type TrialRecord } from '../search/planner.js';
 import { resolveTrial } from '../spec/resolve.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { WriteStore } from '../store/index.js';
@@ -40,7 +40,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   const planner = makePlanner(spec);
   const states = store.trialStates();
   const alreadyDone = [...states.values()].filter((s) => DONE_STATES.has(s)).length;
-  const history: FinishedTrial[] = [];
+  const history: TrialRecord[] = [];
   const counts: Record<TrialEndState, number> = { complete: 0, pruned: 0, failed: 0 };
   let best: BestSoFar | null = store.best();
   let interrupted = 0;
@@ -79,7 +79,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     const finish = (outcome: { state: TrialEndState; value: number | null; step: number; error?: string }) => {
       store.finishTrial(id, outcome);
       counts[outcome.state]++;
-      history.push({ number, params, state: outcome.state, value: outcome.value });
+      history.push({ number, params, state: outcome.state, value: outcome.value, step: outcome.step });
       if (outcome.state === 'complete' && outcome.value !== null && isBetter(outcome.value, best)) best = { number, value: outcome.value };
       emit({ type: 'trial-finished', number, params, ...outcome, seconds: (performance.now() - trialStarted) / 1000, best });
     };

@@ -4,18 +4,31 @@ import { Rng, deriveSeed } from '../rng.js';
 import { gridValues, type Parameter, type Params } from './space.js';
 import { sampleDistribution } from './sample.js';
 
-export interface FinishedTrial {
+/**
+ * What a planner sees of another trial: every trial of the sweep that has started, read from the
+ * DB (finished ones) and the orchestrator (running ones). Queued trials are not included.
+ */
+export interface TrialRecord {
   number: number;
   params: Params;
-  state: 'complete' | 'pruned' | 'failed';
+  state: 'running' | 'complete' | 'pruned' | 'failed';
+  /**
+   * complete: the sweep metric; pruned: its value at the step it was pruned; running: its latest
+   * evaluation, or null before the first; failed: null.
+   */
   value: number | null;
+  /** The last step with an evaluation (null before the first). */
+  step: number | null;
 }
 
 export interface Planner {
   /** How many trials the plan holds. */
   readonly total: number;
-  /** Parameters for trial `number`, given what has finished so far (adaptive planners use it). */
-  ask(number: number, history: readonly FinishedTrial[]): Params;
+  /**
+   * Parameters for trial `number`, given every other trial that has started (adaptive planners
+   * use it). Deterministic: the same number and history give the same parameters.
+   */
+  ask(number: number, history: readonly TrialRecord[]): Params;
 }
 
 export interface PlanSpec {

@@ -1,0 +1,29 @@
+// Pruners decide, at each evaluation of a running trial, whether it is worth going on. They are
+// pure functions of the trial's curve and the other trials' curves of the sweep metric (what the
+// DB holds); the orchestrator asks them and the worker obeys.
+
+/** step → the sweep metric at that step (finite values only). */
+export type Curve = ReadonlyMap<number, number>;
+
+export interface CurveRecord {
+  number: number;
+  state: 'running' | 'complete' | 'pruned' | 'failed';
+  curve: Curve;
+}
+
+export interface EvalPoint {
+  number: number;
+  /** The step just evaluated, and the sweep metric there. */
+  step: number;
+  value: number;
+  /** The trial's whole curve so far, this evaluation included. */
+  curve: Curve;
+  /** The trial's planned steps. */
+  steps: number;
+}
+
+export type PruneDecision = 'continue' | 'prune';
+
+export interface Pruner {
+  decide(trial: EvalPoint, others: readonly CurveRecord[]): PruneDecision;
+}
