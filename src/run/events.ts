@@ -12,7 +12,21 @@ export interface BestSoFar {
 }
 
 export type SweepEvent =
-  | { type: 'sweep-started'; name: string; method: string; total: number; alreadyDone: number; workers: number; backend: BackendName; db: string }
+  | {
+      type: 'sweep-started';
+      name: string;
+      method: string;
+      total: number;
+      alreadyDone: number;
+      workers: number;
+      backend: BackendName;
+      /** What the backend runs on, in words (e.g. "CPU, 2 cores" or a GPU's name). */
+      device: string;
+      db: string;
+      metric: { name: string; goal: 'minimize' | 'maximize' };
+    }
+  /** Something the user should know that is not about one trial (a budget ran out, a target was reached). */
+  | { type: 'notice'; message: string }
   | { type: 'trial-started'; number: number; params: Params; worker: number; backend: BackendName }
   | { type: 'trial-eval'; number: number; step: number; steps: number; metrics: MetricValues }
   | {

@@ -2,6 +2,7 @@
 // writes everything the workers report into the store (the only writer), and emits events.
 // Data flows one way: planner → pool → store → events.
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { makePlanner, type TrialRecord } from '../search/planner.js';
 import { resolveTrial } from '../spec/resolve.js';
@@ -18,6 +19,8 @@ export interface RunOptions {
   dbPath: string;
   workers: number;
   backend: BackendName;
+  /** What the backend runs on, in words, for reporters. */
+  device?: string;
   emit(event: SweepEvent): void;
   /** Aborting stops dispatching and asks running trials to stop at their next step; they go back to the queue. */
   signal?: AbortSignal;
@@ -33,6 +36,13 @@ export interface SweepResult {
 /** How often buffered metrics are written, at most. */
 const FLUSH_INTERVAL_MS = 250;
 const DONE_STATES = new Set(['complete', 'pruned', 'failed']);
+
+/** The device a backend computes on, in words; the native TensorFlow backend names its GPU (or CPU) itself. */
+export function describeDevice(backend: BackendName): string {
+  const cores = availableParallelism();
+  const cpu = `CPU, ${cores} core${cores === 1 ? '' : 's'}`;
+  return backend === 'tensorflow' ? 'native TensorFlow (CUDA GPU if present)' : `${cpu}, one trial per worker thread`;
+}
 
 export async function runSweep(options: RunOptions): Promise<SweepResult> {
   const { spec, store, backend, emit } = options;
@@ -68,7 +78,18 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     idleTimeout: 60_000,
     workerData: setup,
   });
-  emit({ type: 'sweep-started', name: spec.name, method: spec.method, total: planner.total, alreadyDone, workers, backend, db: options.dbPath });
+  emit({
+    type: 'sweep-started',
+    name: spec.name,
+    method: spec.method,
+    total: planner.total,
+    alreadyDone,
+    workers,
+    backend,
+    device: options.device ?? describeDevice(backend),
+    db: options.dbPath,
+    metric: spec.metric,
+  });
   const flushTimer = setInterval(() => store.flush(), FLUSH_INTERVAL_MS);
 
   const runTrial = async (number: number): Promise<void> => {
