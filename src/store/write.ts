@@ -155,8 +155,9 @@ export class WriteStore {
       const changed = this.updateFinished.run({
         id,
         state: end.state,
-        // The sweep metric only means something for a complete trial.
-        value: end.state === 'complete' && end.value !== null && Number.isFinite(end.value) ? end.value : null,
+        // A complete trial's value is its final sweep metric, a pruned one's the metric where it was
+        // stopped; a failed trial has none.
+        value: end.state !== 'failed' && end.value !== null && Number.isFinite(end.value) ? end.value : null,
         step: end.step,
         error: end.error ?? null,
         finishedAt: now(),

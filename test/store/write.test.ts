@@ -60,7 +60,7 @@ describe('WriteStore trial lifecycle', () => {
     reader.close();
   });
 
-  it('records failed and pruned trials with their reason and no value', () => {
+  it('records failed trials with their reason and no value, pruned ones with the value they were stopped at', () => {
     const { dbPath, store } = openFresh();
     const failed = store.insertTrial({ number: 0, params: {}, config: null, steps: 10 });
     store.finishTrial(failed, { state: 'failed', value: null, step: 0, error: 'invalid trial configuration: model.width: too small' });
@@ -72,7 +72,7 @@ describe('WriteStore trial lifecycle', () => {
 
     const reader = openReadStore(dbPath);
     expect(reader.trial(0)).toMatchObject({ state: 'failed', value: null, config: null, startedAt: null, error: 'invalid trial configuration: model.width: too small' });
-    expect(reader.trial(1)).toMatchObject({ state: 'pruned', value: null, step: 4, error: 'worse than median at step 4' });
+    expect(reader.trial(1)).toMatchObject({ state: 'pruned', value: 0.9, step: 4, error: 'worse than median at step 4' });
     expect(reader.counts()).toEqual({ queued: 0, running: 0, complete: 0, pruned: 1, failed: 1 });
     reader.close();
     // No configuration is SQL NULL, so plain SQL can ask `config IS NULL`.
