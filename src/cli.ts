@@ -5,10 +5,17 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { SpecError } from './spec/errors.js';
 import { StoreError } from './store/index.js';
-import { BACKEND_CHOICES, type BackendChoice } from './train/backend-choice.js';
-import { runCommand } from './commands/run.js';
+import { BACKEND_CHOICES } from './train/backend-choice.js';
+import { resumeCommand, runCommand, type ResumeFlags, type RunFlags } from './commands/run.js';
+import { parseDuration } from './run/stop-rules.js';
 import { validateCommand } from './commands/validate.js';
 import { bestCommand, exportCommand, showCommand } from './commands/inspect.js';
+import { predictCommand } from './commands/predict.js';
+import { explainCommand } from './commands/explain.js';
+import { exportModelCommand } from './commands/export-model.js';
+import { ArtifactError } from './artifacts/index.js';
+import { importanceCommand } from './commands/importance.js';
+import { DEFAULT_WATCH_INTERVAL_MS, watchCommand } from './commands/watch.js';
 import { EXIT_BAD_INPUT, EXIT_RUNTIME, UsageError, parsePositiveInt } from './commands/errors.js';
 
 function packageVersion(): string {
@@ -31,6 +38,11 @@ const out = (text: string) => writeLine(process.stdout, text);
 const err = (text: string) => writeLine(process.stderr, text);
 
 const positiveInt = (flag: string) => (raw: string) => parsePositiveInt(flag, raw);
+const duration = (flag: string) => (raw: string) => {
+  const seconds = parseDuration(raw);
+  if (seconds === undefined || seconds <= 0) throw new UsageError(`${flag} expects a duration like 90s, 10m or 1h30m, got "${raw}"`);
+  return seconds;
+};
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('sweepdeck')
@@ -48,9 +60,24 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
     .option('--steps <n>', 'override training.steps for every trial', positiveInt('--steps'))
-    .option('--no-tui', 'print one plain line per trial event (there is no dashboard yet, so this is always the case)')
-    .action(async (file: string, flags: { db?: string; workers?: number; backend: BackendChoice; steps?: number; tui: boolean }) => {
+    .option('--no-tui', 'print one plain line per trial event instead of the dashboard (the default without a terminal)')
+    .option('--time-budget <duration>', 'stop after this much wall time, e.g. 90s, 10m, 1h30m (running trials go back to the queue)', duration('--time-budget'))
+    .option('--max-failures <n>', 'end the sweep once this many trials have failed in this run', positiveInt('--max-failures'))
+    .action(async (file: string, flags: RunFlags) => {
       setExit(await runCommand(file, flags, { out, err }));
+    });
+
+  program
+    .command('resume')
+    .description('continue the sweep stored in a results DB (no sweep file needed): trials that were running go back to the queue')
+    .argument('<db>', 'results DB')
+    .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
+    .option('--no-tui', 'print one plain line per trial event')
+    .option('--time-budget <duration>', 'as for run', duration('--time-budget'))
+    .option('--max-failures <n>', 'as for run', positiveInt('--max-failures'))
+    .action(async (db: string, flags: ResumeFlags) => {
+      setExit(await resumeCommand(db, flags, { out, err }));
     });
 
   program
@@ -82,12 +109,62 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action((db: string, number: number, flags: { json?: boolean }) => setExit(showCommand(db, number, flags, out)));
 
   program
+    .command('watch')
+    .description('the live dashboard, read-only, on a sweep running in another terminal (or finished); q quits')
+    .argument('<db>', 'results DB')
+    .option('--interval <ms>', 'milliseconds between looks at the DB', positiveInt('--interval'), DEFAULT_WATCH_INTERVAL_MS)
+    .action(async (db: string, flags: { interval: number }) => setExit(await watchCommand(db, flags)));
+
+  program
+    .command('importance')
+    .description('rank the parameters by how much of the metric they explain (fANOVA on a random forest)')
+    .argument('<db>', 'results DB')
+    .option('--json', 'print an array of {parameter, importance, variance_fraction}, most important first')
+    .action((db: string, flags: { json?: boolean }) => setExit(importanceCommand(db, flags, out)));
+
+  program
     .command('export')
     .description('every trial with flattened parameters and final metrics')
     .argument('<db>', 'results DB')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
     .option('--out <file>', 'write to a file instead of stdout')
     .action((db: string, flags: { format: string; out?: string }) => setExit(exportCommand(db, flags, out)));
+
+  // Kept models: predictions, the learned formula, and the tfjs layers export.
+  const trialNumber = (raw: string) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--trial expects a whole number ≥ 0, got "${raw}"`);
+    return n;
+  };
+  program
+    .command('predict')
+    .description("a kept model's predictions on raw variables from a CSV (exit 3 when rows lie outside the trained ranges)")
+    .argument('<db>', 'results DB')
+    .option('--trial <n>', 'trial number (default: the best trial)', trialNumber)
+    .requiredOption('--input <file>', "CSV with the problem's variables as columns, or - for stdin")
+    .option('--check', 'also print the target formula and the per-sample metric')
+    .option('--json', 'print the rows as JSON')
+    .action(async (db: string, flags: { trial?: number; input: string; check?: boolean; json?: boolean }) =>
+      setExit(await predictCommand(db, flags, out, err)),
+    );
+
+  program
+    .command('explain')
+    .description('the formula a kept model learned, when its network is affine in its features')
+    .argument('<db>', 'results DB')
+    .option('--trial <n>', 'trial number (default: the best trial)', trialNumber)
+    .option('--json', 'print the explanation as JSON')
+    .action(async (db: string, flags: { trial?: number; json?: boolean }) => setExit(await explainCommand(db, flags, out, err)));
+
+  program
+    .command('export-model')
+    .description('a kept model as a tfjs layers model (model.json + weights.bin) plus sweepdeck.json (features, normalisation, head)')
+    .argument('<db>', 'results DB')
+    .option('--trial <n>', 'trial number (default: the best trial)', trialNumber)
+    .requiredOption('--out <dir>', 'directory to write (created; an earlier export there is replaced)')
+    .action(async (db: string, flags: { trial?: number; out: string }) =>
+      setExit(await exportModelCommand(db, flags, out, `sweepdeck ${packageVersion()}`)),
+    );
 
   return program;
 }
@@ -103,7 +180,7 @@ async function main(argv: string[]): Promise<number> {
       // --help and --version end here too, with exit code 0.
       return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
     }
-    if (error instanceof SpecError || error instanceof UsageError) {
+    if (error instanceof SpecError || error instanceof UsageError || error instanceof ArtifactError) {
       err(`error: ${error.message}`);
       return EXIT_BAD_INPUT;
     }

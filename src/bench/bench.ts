@@ -1,122 +1,321 @@
-// `npm run bench`: measures, in one run, the bare trainer's steps/s on the seed network
-// (log inputs, 5-16-16-1 with exp, batch 1000, Adam) per available backend, and the throughput of a
-// whole `run` (pool + metric stream + SQLite + reporter) with 1 and 2 workers, reported as ratios.
-// Machines are noisy: compare the ratios, not the absolute numbers. Not a test: it asserts nothing.
+// `npm run bench [-- --json FILE]`: measures, in one run, and reports as ratios:
+//  - the bare trainer's steps/s per backend on the seed network (log inputs, 5-w-w-1 with exp,
+//    batch 1000, Adam) at widths 16 (the seed's), 64 and 256, data generation included;
+//  - the same loop in PyTorch (1 thread) when a python with torch is found ($SWEEPDECK_PYTHON,
+//    python3, /usr/bin/python3), and the tfjs/PyTorch ratios; torch_seed.py is that loop;
+//  - `run` throughput with 1 and 2 workers against the same trials run bare one after another,
+//    and the machine's own ceiling for 2 threads (plain CPU work in 1 vs 2 threads);
+//  - the dashboard's cost (a place for it: see measureDashboardCost);
+//  - the SQLite ingest rate (metric rows/s through WriteStore.addMetrics + flush).
+// Machines are noisy: measurements that are compared are interleaved (A B A B …) and each number is
+// the median of BENCH_REPEATS. Compare the ratios, not the absolute numbers. Not a test: it asserts nothing.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { loadSweepText } from '../spec/load.js';
 import { resolveTrial } from '../spec/resolve.js';
 import { ProblemData } from '../train/data.js';
 import { trainTrial } from '../train/trainer.js';
-import { loadBackend } from '../train/backend.js';
+import { loadBackend, type LoadedBackend } from '../train/backend.js';
 import { probeTensorflow, type BackendName } from '../train/backend-choice.js';
 import { openWriteStore } from '../store/index.js';
 import { runSweep } from '../run/orchestrator.js';
+import { lineReporter } from '../run/line-reporter.js';
 import { sweepRecord } from '../commands/run.js';
-import type { SweepSpec } from '../spec/types.js';
+import type { SweepSpec, TrialConfig } from '../spec/types.js';
 
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? (args[args.indexOf('--json') + 1] ?? 'results/bench.json') : undefined;
-const STEPS = Number(process.env.BENCH_STEPS ?? 1500);
-/** A trainer measurement ends after STEPS steps or this many seconds, whichever comes first. */
+/** A trainer measurement ends after STEPS steps or MEASURE_SECONDS, whichever comes first. */
+const STEPS = Number(process.env.BENCH_STEPS ?? 3000);
 const MEASURE_SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-/** Each measurement is repeated and the median reported, to damp the machine's noise. */
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+/** The `run` measurements: this many trials of RUN_STEPS steps, evaluated every RUN_EVAL_EVERY. */
+const RUN_TRIALS = Number(process.env.BENCH_TRIALS ?? 12);
+const RUN_STEPS = Number(process.env.BENCH_RUN_STEPS ?? 1500);
+const RUN_EVAL_EVERY = 250;
+const WIDTHS = [16, 64, 256];
+
+const TORCH_SCRIPT = fileURLToPath(new URL('../../src/bench/torch_seed.py', import.meta.url));
+const baselineText = readFileSync(new URL('../../sweeps/seed-baseline.yaml', import.meta.url), 'utf8');
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function medianOf(measure: () => Promise<number>): Promise<number> {
-  const values: number[] = [];
-  for (let i = 0; i < REPEATS; i++) values.push(await measure());
-  return median(values);
-}
-const RUN_TRIALS = Number(process.env.BENCH_TRIALS ?? 12);
-
-const baselineText = readFileSync(new URL('../../sweeps/seed-baseline.yaml', import.meta.url), 'utf8');
-
-/** The seed network with a fixed number of steps and a single evaluation at the end. */
-function benchSpec(width: number, trials = 1): { spec: SweepSpec; text: string } {
+/** The seed network at `width`, `trials` trials (training seeds 1…trials) of `steps` steps. */
+function benchSpec(width: number, steps: number, evalEvery: number, trials = 1): { spec: SweepSpec; text: string } {
   const text = baselineText
     .replace(/name: seed-baseline/, `name: bench-w${width}`)
     .replace(/width: 16/, `width: ${width}`)
-    .replace(/steps: 3000/, `steps: ${STEPS}`)
-    .replace(/eval_every: 250/, `eval_every: ${STEPS}`)
+    .replace(/steps: 3000/, `steps: ${steps}`)
+    .replace(/eval_every: 250/, `eval_every: ${evalEvery}`)
     .replace(/^method: grid$/m, `method: grid\nparameters:\n  training.seed: { values: [${Array.from({ length: trials }, (_, i) => i + 1).join(', ')}] }`);
   return { spec: loadSweepText('bench.yaml', text).spec, text };
 }
 
-async function trainerStepsPerSecond(backendName: BackendName, width: number): Promise<number> {
-  const backend = await loadBackend(backendName);
-  const { spec } = benchSpec(width);
-  const data = new ProblemData(spec);
-  const resolved = resolveTrial(spec, 0, { 'training.seed': 1 });
+function trialConfig(spec: SweepSpec, seed: number): TrialConfig {
+  const resolved = resolveTrial(spec, seed - 1, { 'training.seed': seed });
   if (!resolved.ok) throw new Error(resolved.message);
-  // Warm-up (a second of training): kernels, wasm compilation, the JIT, data caches.
-  const warmupStarted = performance.now();
-  trainTrial(backend, spec, data, resolved.config, { onEval: () => {}, shouldStop: () => performance.now() - warmupStarted > 1000 });
-  return medianOf(async () => {
-    const started = performance.now();
-    const outcome = trainTrial(backend, spec, data, resolved.config, {
-      onEval: () => {},
-      shouldStop: () => performance.now() - started > MEASURE_SECONDS * 1000,
-    });
-    const seconds = (performance.now() - started) / 1000;
-    if (outcome.state === 'failed') throw new Error(`bench trial failed: ${outcome.error ?? ''}`);
-    return outcome.step / seconds;
-  });
+  return resolved.config;
 }
 
-async function runStepsPerSecond(backend: BackendName, workers: number): Promise<number> {
+// ---- the bare trainer ----------------------------------------------------------------------------
+
+/** One backend at one width, warmed up once; measure() trains for MEASURE_SECONDS (or STEPS steps). */
+async function trainerProbe(backendName: BackendName, width: number): Promise<() => Promise<number>> {
+  const { spec } = benchSpec(width, STEPS, STEPS);
+  const data = new ProblemData(spec);
+  const config = trialConfig(spec, 1);
+  const train = async (seconds: number): Promise<number> => {
+    // The backend is process-wide in tfjs: select it again before each measurement.
+    const backend = await loadBackend(backendName);
+    const started = performance.now();
+    const outcome = trainTrial(backend, spec, data, config, { onEval: () => {}, shouldStop: () => performance.now() - started > seconds * 1000 });
+    const elapsed = (performance.now() - started) / 1000;
+    if (outcome.state === 'failed') throw new Error(`bench trial failed: ${outcome.error ?? ''}`);
+    return outcome.step / elapsed;
+  };
+  // Warm-up (a second of training): kernels, wasm compilation, the JIT, data caches.
+  await train(1);
+  return () => train(MEASURE_SECONDS);
+}
+
+// ---- PyTorch ---------------------------------------------------------------------------------------
+
+interface TorchFound {
+  python: string;
+  version: string;
+}
+
+/** The first python that imports torch: $SWEEPDECK_PYTHON, python3, /usr/bin/python3 (Debian's python3-torch lands there). */
+function findTorch(): TorchFound | string {
+  const candidates = [process.env.SWEEPDECK_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c));
+  for (const python of candidates) {
+    const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+    if (probe.status === 0) return { python, version: probe.stdout.trim() };
+  }
+  return `no python with torch among ${candidates.join(', ')} (install Debian's python3-torch, or set SWEEPDECK_PYTHON)`;
+}
+
+/** One measurement of the seed loop in PyTorch: steps/s with data generation, and without. */
+function torchMeasure(torch: TorchFound, width: number): { withData: number; trainOnly: number } {
+  const run = spawnSync(torch.python, [TORCH_SCRIPT, '--width', String(width), '--steps', String(STEPS), '--seconds', String(MEASURE_SECONDS), '--repeats', '1'], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
+  if (run.status !== 0) throw new Error(`${torch.python} ${TORCH_SCRIPT} failed: ${run.stderr.trim().split('\n').at(-1) ?? run.status}`);
+  const result = JSON.parse(run.stdout) as { with_data: number[]; train_only: number[] };
+  return { withData: result.with_data[0]!, trainOnly: result.train_only[0]! };
+}
+
+// ---- sweepdeck run -------------------------------------------------------------------------------
+
+/** The run's trials trained one after another in this thread: the denominator of the orchestration cost. */
+async function bareTrialsStepsPerSecond(backend: LoadedBackend): Promise<number> {
+  const { spec } = benchSpec(16, RUN_STEPS, RUN_EVAL_EVERY, RUN_TRIALS);
+  const data = new ProblemData(spec);
+  await loadBackend(backend.name);
+  const started = performance.now();
+  let steps = 0;
+  for (let seed = 1; seed <= RUN_TRIALS; seed++) {
+    steps += trainTrial(backend, spec, data, trialConfig(spec, seed), { onEval: () => {}, shouldStop: () => false }).step;
+  }
+  return steps / ((performance.now() - started) / 1000);
+}
+
+interface RunThroughput {
+  /** Steps/s from calling runSweep to its return: starting the worker threads included. */
+  endToEnd: number;
+  /** Steps/s from the first trial's start (its worker has loaded tfjs and the data) to the end. */
+  steady: number;
+}
+
+async function runThroughput(workers: number): Promise<RunThroughput> {
   const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-'));
   try {
-    const { spec, text } = benchSpec(16, RUN_TRIALS);
-    const store = openWriteStore(join(dir, 'bench.db'), sweepRecord(spec, text));
+    const { spec, text } = benchSpec(16, RUN_STEPS, RUN_EVAL_EVERY, RUN_TRIALS);
+    const dbPath = join(dir, 'bench.db');
+    const store = openWriteStore(dbPath, sweepRecord(spec, text));
+    // The line reporter, writing to nowhere: formatting the lines is part of the cost.
+    const report = lineReporter(spec.metric.name, () => {});
+    let firstStart: number | undefined;
     const started = performance.now();
-    const result = await runSweep({ spec, store, dbPath: join(dir, 'bench.db'), workers, backend, emit: () => {} });
-    const seconds = (performance.now() - started) / 1000;
+    const result = await runSweep({
+      spec,
+      store,
+      dbPath,
+      workers,
+      backend: 'wasm',
+      emit: (event) => {
+        if (event.type === 'trial-started') firstStart ??= performance.now();
+        report(event);
+      },
+    });
+    const ended = performance.now();
     store.close();
     if (result.counts.complete !== RUN_TRIALS) throw new Error(`bench run: ${JSON.stringify(result.counts)}`);
-    return (RUN_TRIALS * STEPS) / seconds;
+    const steps = RUN_TRIALS * RUN_STEPS;
+    return { endToEnd: steps / ((ended - started) / 1000), steady: steps / ((ended - (firstStart ?? started)) / 1000) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const fmt = (v: number) => v.toFixed(0).padStart(7);
+/** Plain CPU work (float arithmetic, no allocation) in `threads` worker threads at once: units/s. */
+async function cpuWorkRate(threads: number): Promise<number> {
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    let x = 0;
+    const started = performance.now();
+    for (let i = 1; i < 300_000_000; i++) x += Math.sqrt(i) * 1e-9;
+    parentPort.postMessage({ seconds: (performance.now() - started) / 1000, x });`;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: threads }, () => new Promise((resolve, reject) => {
+    const worker = new Worker(code, { eval: true });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  })));
+  return threads / ((performance.now() - started) / 1000);
+}
+
+// ---- the dashboard -------------------------------------------------------------------------------
+
+/**
+ * The dashboard's cost: the run's throughput with the dashboard reporting versus the line reporter
+ * (1 worker, same trials), as a fraction. Not measured yet: the dashboard is wired in separately.
+ * It belongs here, measured like runThroughput with `emit` set to the dashboard's emit (rendering
+ * to a stream that discards its output), interleaved with runThroughput(1) over REPEATS.
+ */
+async function measureDashboardCost(): Promise<number | null> {
+  return null;
+}
+
+// ---- SQLite ingest -------------------------------------------------------------------------------
+
+/** Metric rows/s through WriteStore.addMetrics (which flushes every FLUSH_ROWS) and a final flush. */
+function sqliteIngestRate(): number {
+  const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-'));
+  try {
+    const { spec, text } = benchSpec(16, RUN_STEPS, RUN_EVAL_EVERY, 50);
+    const store = openWriteStore(join(dir, 'ingest.db'), sweepRecord(spec, text));
+    const ids = Array.from({ length: 50 }, (_, number) => store.insertTrial({ number, params: {}, config: null, steps: 10_000 }));
+    // One evaluation's records: the sweep metric, its summaries, train_loss, lr, steps_per_s.
+    const names = ['rel_l1', 'rel_l1.median', 'rel_l1.p90', 'rel_l1.max', 'train_loss', 'lr', 'steps_per_s'];
+    let rows = 0;
+    const started = performance.now();
+    for (let step = 1; step <= 400; step++) {
+      for (const id of ids) {
+        const values: Record<string, number> = {};
+        for (const name of names) values[name] = Math.random();
+        store.addMetrics(id, step * 25, values);
+        rows += names.length;
+      }
+    }
+    store.flush();
+    const seconds = (performance.now() - started) / 1000;
+    store.close();
+    return rows / seconds;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- report --------------------------------------------------------------------------------------
+
+const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toPrecision(3)).padStart(7);
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
 async function main(): Promise<void> {
   const backends: BackendName[] = ['wasm', 'cpu'];
   const tensorflow = await probeTensorflow();
   if (tensorflow === true) backends.unshift('tensorflow');
-  else console.log(`tensorflow backend skipped: ${tensorflow}`);
-  console.log(`sweepdeck bench: batch 1000, Adam; median of ${REPEATS}; trainer: up to ${STEPS} steps or ${MEASURE_SECONDS}s per measurement; node ${process.version}\n`);
+  const torch = findTorch();
+  const cores = availableParallelism();
+  const loadAtStart = loadavg()[0]!;
+  console.log(`sweepdeck bench: node ${process.version}, ${cores} cores, load average ${loadAtStart.toFixed(2)} at start, ${new Date().toISOString()}`);
+  console.log(`median of ${REPEATS}, interleaved; a trainer measurement is ${MEASURE_SECONDS}s or ${STEPS} steps`);
+  if (tensorflow !== true) console.log(`tensorflow backend skipped: ${tensorflow}`);
+  console.log(typeof torch === 'string' ? `PyTorch comparison skipped: ${torch}` : `PyTorch ${torch.version} (${torch.python}), 1 thread: src/bench/torch_seed.py`);
 
-  const trainer: Record<string, Record<number, number>> = {};
-  console.log('bare trainer, steps/s (one thread)');
-  console.log('backend      w=16     w=64    w=256   w=16 vs wasm');
-  for (const backend of backends) {
-    trainer[backend] = {};
-    for (const width of [16, 64, 256]) trainer[backend]![width] = await trainerStepsPerSecond(backend, width);
+  // Trainer and PyTorch, width by width, interleaved repeat by repeat.
+  const trainer: Record<string, Record<number, number>> = Object.fromEntries(backends.map((b) => [b, {}]));
+  const pytorch: Record<number, { withData: number; trainOnly: number }> = {};
+  for (const width of WIDTHS) {
+    // One at a time: tfjs has one current backend per process.
+    const probes: [BackendName, () => Promise<number>][] = [];
+    for (const backend of backends) probes.push([backend, await trainerProbe(backend, width)]);
+    const samples = new Map<string, number[]>();
+    const torchSamples: { withData: number; trainOnly: number }[] = [];
+    for (let r = 0; r < REPEATS; r++) {
+      for (const [backend, measure] of probes) samples.set(backend, [...(samples.get(backend) ?? []), await measure()]);
+      if (typeof torch !== 'string') torchSamples.push(torchMeasure(torch, width));
+    }
+    for (const backend of backends) trainer[backend]![width] = median(samples.get(backend)!);
+    if (torchSamples.length) pytorch[width] = { withData: median(torchSamples.map((s) => s.withData)), trainOnly: median(torchSamples.map((s) => s.trainOnly)) };
   }
+
+  console.log('\ntrainer, steps/s in one thread (the seed network: log inputs → w → w (exp) → 1, batch 1000, Adam; data generation included)');
+  console.log(`${'backend'.padEnd(10)} ${WIDTHS.map((w) => `w=${w}`.padStart(7)).join(' ')}   w=16 vs wasm`);
   for (const backend of backends) {
     const row = trainer[backend]!;
-    console.log(`${backend.padEnd(10)} ${fmt(row[16]!)}  ${fmt(row[64]!)}  ${fmt(row[256]!)}   ${ratio(row[16]!, trainer.wasm![16]!)}`);
+    console.log(`${backend.padEnd(10)} ${WIDTHS.map((w) => fmt(row[w]!)).join(' ')}   ${ratio(row[16]!, trainer.wasm![16]!)}`);
+  }
+  if (typeof torch !== 'string') {
+    console.log(`${'PyTorch'.padEnd(10)} ${WIDTHS.map((w) => fmt(pytorch[w]!.withData)).join(' ')}   (without data generation: ${WIDTHS.map((w) => pytorch[w]!.trainOnly.toFixed(0)).join(' / ')})`);
+    for (const backend of backends) {
+      console.log(`${`${backend}/PyTorch`.padEnd(10)} ${WIDTHS.map((w) => ratio(trainer[backend]![w]!, pytorch[w]!.withData).padStart(7)).join(' ')}`);
+    }
   }
 
-  console.log(`\nsweepdeck run on wasm, ${RUN_TRIALS} trials of the seed network (pool + metric stream + SQLite)`);
-  const one = await medianOf(() => runStepsPerSecond('wasm', 1));
-  const two = await medianOf(() => runStepsPerSecond('wasm', 2));
-  const bare = trainer.wasm![16]!;
-  console.log(`1 worker : ${fmt(one)} steps/s  = ${ratio(one, bare)} the bare trainer`);
-  console.log(`2 workers: ${fmt(two)} steps/s  = ${ratio(two, one)} of 1 worker, ${ratio(two, bare)} the bare trainer`);
+  // sweepdeck run against the same trials bare, then 2 workers, interleaved.
+  console.log(`\nsweepdeck run on wasm: ${RUN_TRIALS} trials of the seed network, ${RUN_STEPS} steps, evaluated every ${RUN_EVAL_EVERY} (pool + metric stream + SQLite + line reporter)`);
+  const wasm = await loadBackend('wasm');
+  const bareSamples: number[] = [];
+  const oneSamples: RunThroughput[] = [];
+  const twoSamples: RunThroughput[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    bareSamples.push(await bareTrialsStepsPerSecond(wasm));
+    oneSamples.push(await runThroughput(1));
+    twoSamples.push(await runThroughput(2));
+  }
+  const bare = median(bareSamples);
+  const one = { endToEnd: median(oneSamples.map((s) => s.endToEnd)), steady: median(oneSamples.map((s) => s.steady)) };
+  const two = { endToEnd: median(twoSamples.map((s) => s.endToEnd)), steady: median(twoSamples.map((s) => s.steady)) };
+  const ceiling = median(await (async () => {
+    const ratios: number[] = [];
+    for (let r = 0; r < REPEATS; r++) ratios.push((await cpuWorkRate(2)) / (await cpuWorkRate(1)));
+    return ratios;
+  })());
+  console.log(`bare trainer, the same trials one after another: ${fmt(bare)} steps/s`);
+  console.log(`run, 1 worker : ${fmt(one.steady)} steps/s from the first trial's start = ${ratio(one.steady, bare)} bare (end to end, starting the worker: ${fmt(one.endToEnd)} = ${ratio(one.endToEnd, bare)})`);
+  console.log(`run, 2 workers: ${fmt(two.steady)} steps/s from the first trial's start = ${ratio(two.steady, one.steady)} of 1 worker (end to end: ${ratio(two.endToEnd, one.endToEnd)})`);
+  console.log(`plain CPU work in 2 threads vs 1 on this machine: ${ratio(ceiling, 1)} (the ceiling for 2 workers)`);
+
+  const dashboard = await measureDashboardCost();
+  console.log(`\ndashboard: ${dashboard === null ? 'not measured yet (measureDashboardCost in src/bench/bench.ts)' : `costs ${(dashboard * 100).toFixed(1)}% of run throughput`}`);
+
+  const ingest = median(Array.from({ length: REPEATS }, sqliteIngestRate));
+  console.log(`SQLite ingest: ${fmt(ingest)} metric rows/s (WriteStore.addMetrics + flush; 7 metrics per evaluation)`);
 
   if (jsonOut) {
-    const numbers = { steps: STEPS, trainer, run: { workers1: one, workers2: two, scaling: two / one, overhead1: 1 - one / bare }, date: new Date().toISOString() };
+    const numbers = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cores,
+      loadAverageAtStart: loadAtStart,
+      repeats: REPEATS,
+      trainer,
+      pytorch: typeof torch === 'string' ? null : { version: torch.version, python: torch.python, stepsPerSecond: pytorch },
+      run: { trials: RUN_TRIALS, steps: RUN_STEPS, bare, workers1: one, workers2: two, scaling: two.steady / one.steady, orchestrationCost: 1 - one.steady / bare, cpuCeiling2: ceiling },
+      dashboardCost: dashboard,
+      sqliteRowsPerSecond: ingest,
+    };
     writeFileSync(jsonOut, `${JSON.stringify(numbers, null, 2)}\n`);
     console.log(`\nnumbers written to ${jsonOut}`);
   }

@@ -43,8 +43,9 @@ export function bestCommand(dbPath: string, options: { top: number; json?: boole
   return withStore(dbPath, (store) => {
     const sweep = store.sweep();
     const best = store.best(options.top);
+    const kept = new Set(store.keptModels().map((k) => k.number));
     if (options.json) {
-      print(JSON.stringify(best.map(jsonTrial), null, 2));
+      print(JSON.stringify(best.map((t) => ({ ...jsonTrial(t), model_kept: kept.has(t.number) })), null, 2));
       return EXIT_OK;
     }
     const counts = store.counts();
@@ -70,6 +71,10 @@ export function bestCommand(dbPath: string, options: { top: number; json?: boole
       formatDuration(durationOf(t) ?? 0),
     ]);
     print(renderTable(header, rows));
+    if (kept.size) {
+      const shown = best.filter((t) => kept.has(t.number)).map((t) => t.number);
+      print(`\nmodels kept${shown.length ? ` for trials ${shown.join(', ')}` : ''}${shown.length < kept.size ? ` (${kept.size} in all)` : ''}: sweepdeck predict|explain|export-model ${dbPath} --trial N`);
+    }
     const failed = store.trials({ states: ['failed'] });
     if (failed.length) {
       print(`\n${failed.length} failed:`);
@@ -104,8 +109,9 @@ export function showCommand(dbPath: string, number: number, options: { json?: bo
       throw new UsageError(`${dbPath} has no trial ${number} (it holds ${counts} trial${counts === 1 ? '' : 's'}, numbered from 0)`);
     }
     const curve = store.curve(trial.id);
+    const kept = store.keptModels().find((k) => k.number === trial.number);
     if (options.json) {
-      print(JSON.stringify({ ...jsonTrial(trial), config: trial.config, curve }, null, 2));
+      print(JSON.stringify({ ...jsonTrial(trial), model_kept: kept !== undefined, config: trial.config, curve }, null, 2));
       return EXIT_OK;
     }
     const m = sweep.metricName;
@@ -115,6 +121,13 @@ export function showCommand(dbPath: string, number: number, options: { json?: bo
       trial.startedAt
         ? `step ${trial.step ?? 0}/${trial.steps ?? '?'} on ${trial.backend ?? '?'} (worker ${trial.worker ?? '?'}), ${formatDuration(durationOf(trial) ?? 0)}`
         : `never started on a worker (${trial.steps ?? '?'} steps planned)`,
+      ...(trial.state === 'complete'
+        ? [
+            kept
+              ? `model: kept in the DB (${kept.bytes} bytes): sweepdeck predict|explain|export-model ${dbPath} --trial ${trial.number}`
+              : 'model: not kept (the sweep keeps the models of its best keep_models complete trials)',
+          ]
+        : []),
       'parameters:',
       ...Object.entries(trial.params).map(([k, v]) => `  ${k} = ${formatParamValue(v)}`),
     ];

@@ -4,10 +4,12 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { loadSweepFile } from '../spec/load.js';
-import { checkWritable, openWriteStore, type SweepRecord } from '../store/index.js';
+import { checkWritable, openReadStore, openWriteStore, type SweepRecord } from '../store/index.js';
 import { chooseBackend, type BackendChoice } from '../train/backend-choice.js';
 import { runSweep } from '../run/orchestrator.js';
+import { describeStop } from '../run/stop-rules.js';
 import { lineReporter } from '../run/line-reporter.js';
+import { dashboardSupported, startLiveDashboard } from '../tui/index.js';
 import { EXIT_OK, EXIT_RUNTIME, UsageError } from './errors.js';
 import type { SweepSpec } from '../spec/types.js';
 
@@ -17,6 +19,10 @@ export interface RunFlags {
   backend: BackendChoice;
   steps?: number;
   tui: boolean;
+  /** Seconds of wall time after which no trial starts and running ones stop (`--time-budget 10m`). */
+  timeBudget?: number;
+  /** Failed trials in this run after which the sweep ends (`--max-failures N`). */
+  maxFailures?: number;
 }
 
 export interface CommandIO {
@@ -55,10 +61,29 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIO): 
   // Everything that can be wrong with the input is checked before anything is written.
   const loaded = loadSweepFile(file, flags.steps !== undefined ? { stepsOverride: flags.steps } : {});
   const dbPath = flags.db ?? defaultDbPath(loaded.spec.name);
+  return runLoadedSweep(loaded.spec, sweepRecord(loaded.spec, loaded.source.text), dbPath, { ...flags, createFolder: flags.db === undefined }, io);
+}
+
+export type ResumeFlags = Omit<RunFlags, 'db' | 'steps'>;
+
+/** `sweepdeck resume DB`: continues the sweep stored in the DB, with the spec stored there (no sweep file needed). */
+export async function resumeCommand(dbPath: string, flags: ResumeFlags, io: CommandIO): Promise<number> {
+  const reader = openReadStore(dbPath);
+  let record: SweepRecord;
+  try {
+    record = reader.sweep();
+  } finally {
+    reader.close();
+  }
+  const spec = JSON.parse(record.specJson) as SweepSpec;
+  return runLoadedSweep(spec, record, dbPath, { ...flags, createFolder: false }, io);
+}
+
+async function runLoadedSweep(spec: SweepSpec, record: SweepRecord, dbPath: string, flags: ResumeFlags & { createFolder: boolean }, io: CommandIO): Promise<number> {
   const decision = await chooseBackend(flags.backend);
   if (decision.error) throw new UsageError(decision.error);
   // The default folder is ours to create, once the input is known to be good; an explicit --db folder is not.
-  if (flags.db === undefined) createDefaultFolder(dirname(dbPath));
+  if (flags.createFolder) createDefaultFolder(dirname(dbPath));
   const unwritable = checkWritable(dbPath);
   if (unwritable) throw new UsageError(`cannot write the results DB ${dbPath}: ${unwritable}`);
 
@@ -70,16 +95,25 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIO): 
     workers = 1;
   }
 
-  const store = openWriteStore(dbPath, sweepRecord(loaded.spec, loaded.source.text));
+  const store = openWriteStore(dbPath, record);
   const controller = new AbortController();
+  // The live dashboard when stdout is a terminal (and no --no-tui); plain lines otherwise. Its q and
+  // Ctrl-C (raw mode: the terminal sends no SIGINT) take the same path as the signals below.
+  const dashboard =
+    flags.tui && dashboardSupported(process.stdout)
+      ? await startLiveDashboard({ stdout: process.stdout, stdin: process.stdin, dbPath, onInterrupt: () => onSignal('SIGINT'), print: io.out })
+      : undefined;
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
-      // Second signal: leave at once; WAL keeps the DB consistent, the running trials stay 'running'.
+      // Second signal: leave at once; WAL keeps the DB consistent, the running trials stay 'running'
+      // and the next run puts them back in the queue.
+      dashboard?.close();
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
     signalled = signal;
-    io.err(`${signal}: stopping — running trials stop at their next step and go back to the queue (press again to quit at once)`);
+    if (dashboard) dashboard.stopping();
+    else io.err(`${signal}: stopping — running trials stop at their next step and go back to the queue (press again to quit at once)`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -87,25 +121,45 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIO): 
 
   try {
     const result = await runSweep({
-      spec: loaded.spec,
+      spec,
       store,
       dbPath,
       workers,
       backend: decision.backend,
-      emit: lineReporter(loaded.spec.metric.name, io.out),
+      emit: dashboard?.emit ?? lineReporter(spec.metric.name, io.out),
       signal: controller.signal,
+      limits: {
+        ...(flags.timeBudget !== undefined ? { timeBudgetSeconds: flags.timeBudget } : {}),
+        ...(flags.maxFailures !== undefined ? { maxFailures: flags.maxFailures } : {}),
+      },
     });
+    // Waits for q when the sweep ran to its end, then restores the terminal and prints the summary.
+    await dashboard?.finish();
     if (result.best) io.out(`see: npx sweepdeck best ${dbPath}   ·   npx sweepdeck show ${dbPath} ${result.best.number}`);
+    if (result.stopped && result.stopReason?.kind !== 'signal') io.out(`continue with: npx sweepdeck resume ${dbPath}`);
     if (signalled) return signalled === 'SIGINT' ? 130 : 143;
+    switch (result.stopReason?.kind) {
+      case 'store-error':
+        io.err(`error: ${describeStop(result.stopReason)}`);
+        return EXIT_RUNTIME;
+      case 'max-failures':
+        io.err(`error: ${describeStop(result.stopReason)} (the reasons are above, and in the error column of ${dbPath}'s trials table)`);
+        return EXIT_RUNTIME;
+    }
     if (result.counts.complete === 0 && result.counts.failed > 0) {
       io.err(`every trial failed (the reasons are above, and in the error column of ${dbPath}'s trials table)`);
       return EXIT_RUNTIME;
     }
     return EXIT_OK;
   } finally {
+    dashboard?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    store.close();
+    try {
+      store.close();
+    } catch (error) {
+      // The last flush failed (the disk filled up, the file went read-only): committed trials are intact.
+      io.err(`error: could not write the last metrics to ${dbPath}: ${(error as Error).message}; every committed trial is intact`);
+    }
   }
 }
-

@@ -4,10 +4,14 @@ import { makePlanner } from '../search/planner.js';
 import { formatParams } from '../run/format.js';
 import { renderTable } from './table.js';
 import { EXIT_OK } from './errors.js';
-import type { Distribution } from '../search/space.js';
+import type { Distribution, Params } from '../search/space.js';
+import { describeTpe } from '../search/tpe.js';
+import { describeEarlyTerminate } from '../prune/describe.js';
+import { resolveTrial } from '../spec/resolve.js';
+import type { SweepSpec } from '../spec/types.js';
 
 export function validateCommand(file: string, options: { json?: boolean; steps?: number }, print: (text: string) => void): number {
-  const { spec } = loadSweepFile(file, options.steps !== undefined ? { stepsOverride: options.steps } : {});
+  const { spec, source } = loadSweepFile(file, options.steps !== undefined ? { stepsOverride: options.steps } : {});
   const planner = makePlanner(spec);
   const preview = Array.from({ length: Math.min(5, planner.total) }, (_, i) => planner.ask(i, []));
   if (options.json) {
@@ -23,6 +27,8 @@ export function validateCommand(file: string, options: { json?: boolean; steps?:
           features: spec.features,
           variables: Object.keys(spec.problem.variables),
           preview,
+          tpe: spec.tpe ?? null,
+          early_terminate: spec.earlyTerminate ?? null,
         },
         null,
         2,
@@ -33,6 +39,7 @@ export function validateCommand(file: string, options: { json?: boolean; steps?:
   const lines = [
     `${file}: ok`,
     `sweep ${spec.name}: ${spec.method} search, ${planner.total} trials, ${spec.metric.goal} ${spec.metric.name}, seed ${spec.seed}`,
+    ...searchLines(spec, (source.data as { method?: unknown }).method, preview[0]),
     `problem: ${Object.keys(spec.problem.variables).join(', ')} → ${spec.problem.target}`,
     `feature sets: ${Object.entries(spec.features).map(([k, v]) => `${k} (${v.length})`).join(', ')}`,
     '',
@@ -40,11 +47,25 @@ export function validateCommand(file: string, options: { json?: boolean; steps?:
       ? renderTable(['parameter', 'distribution', 'values'], spec.parameters.map((p) => [p.path, distributionName(p.distribution), describeDistribution(p.distribution)]))
       : 'no parameters: every trial is the same configuration',
     '',
-    `first ${preview.length} trial${preview.length === 1 ? '' : 's'}:`,
+    `first ${preview.length} trial${preview.length === 1 ? '' : 's'}${spec.method === 'tpe' && spec.tpe && preview.length ? ` (TPE's start-up trials are random; later ones depend on the results)` : ''}:`,
     ...preview.map((p, i) => `  ${i}: ${formatParams(p) || '(defaults)'}`),
   ];
   print(lines.join('\n'));
   return EXIT_OK;
+}
+
+/** TPE's options, the pruner and the metric target, when the sweep has them. */
+function searchLines(spec: SweepSpec, writtenMethod: unknown, firstTrial: Params | undefined): string[] {
+  const lines: string[] = [];
+  if (spec.tpe) lines.push(`${describeTpe(spec.tpe)}${writtenMethod === 'bayes' ? ' (method bayes, W&B\'s name, is TPE here)' : ''}`);
+  if (spec.earlyTerminate) {
+    const resolved = firstTrial ? resolveTrial(spec, 0, firstTrial) : undefined;
+    lines.push(...describeEarlyTerminate(spec.earlyTerminate, resolved?.ok ? resolved.config.training.steps : (spec.stepsOverride ?? 2000)));
+  }
+  if (spec.metric.target !== undefined) {
+    lines.push(`target: the sweep may stop once a complete trial reaches ${spec.metric.name} ${spec.metric.goal === 'minimize' ? '≤' : '≥'} ${spec.metric.target}`);
+  }
+  return lines;
 }
 
 function distributionName(d: Distribution): string {

@@ -1,8 +1,8 @@
 // Turns sampled variables into what the trainer consumes: a float32 feature matrix (standardised
-// with statistics computed in float64) and the float32 side columns the head and loss need.
-// Everything is computed in float64 first; float32 is only the hand-over format to tfjs.
+// with statistics computed in float64) and the float64 data columns the head and loss read.
+// Everything is computed in float64; float32 is only the network's input format.
 import { explainNonFinite } from '../formula/index.js';
-import { describePoint, pointAt, type CompiledProblem, type F64Function } from './compile.js';
+import { describePoint, pointAt, type CompiledProblem } from './compile.js';
 
 /** A training sample where a feature is NaN/±Inf: the load-time check samples only part of the domain. */
 export class FeatureError extends Error {}
@@ -17,7 +17,8 @@ export interface HostBatch {
   featureCount: number;
   /** n × featureCount, row-major */
   features: Float32Array;
-  columns: Map<string, Float32Array>;
+  /** The data columns (variables, target, scale) that the head and loss read, by name. */
+  columns: Map<string, Float64Array>;
 }
 
 /** The float64 columns of a sample: variables plus `target` and `scale`. */
@@ -69,27 +70,26 @@ export function packFeatures(features: Float64Array[], norm: FeatureNorm, n: num
 }
 
 /**
- * Builds batches for one trial: the feature set with its normalisation, and the side columns
- * (by name) that the compiled head and loss read — variables, target, scale, or hoisted
- * float64 sub-expressions.
+ * Builds batches for one trial: the feature set with its normalisation, and the data columns
+ * (by name: variables, target, scale) that the head and loss read.
  */
 export class BatchBuilder {
   constructor(
     private readonly problem: CompiledProblem,
     private readonly featureSet: string,
     readonly norm: FeatureNorm,
-    private readonly sideColumns: ReadonlyMap<string, F64Function | null>,
+    private readonly columnNames: readonly string[],
   ) {}
 
   build(variables: Map<string, Float64Array>, n: number): HostBatch {
     const data = dataColumns(this.problem, variables, n);
     const features = featureColumns(this.problem, this.featureSet, variables, n);
     this.assertFinite(features, variables, n);
-    const columns = new Map<string, Float32Array>();
-    for (const [name, compute] of this.sideColumns) {
-      const values = compute ? compute(data, n) : data.get(name);
+    const columns = new Map<string, Float64Array>();
+    for (const name of this.columnNames) {
+      const values = data.get(name);
       if (!values) throw new Error(`no data column "${name}"`);
-      columns.set(name, Float32Array.from(values.subarray(0, n)));
+      columns.set(name, values);
     }
     return { n, featureCount: features.length, features: packFeatures(features, this.norm, n), columns };
   }

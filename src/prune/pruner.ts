@@ -1,6 +1,11 @@
 // Pruners decide, at each evaluation of a running trial, whether it is worth going on. They are
 // pure functions of the trial's curve and the other trials' curves of the sweep metric (what the
-// DB holds); the orchestrator asks them and the worker obeys.
+// DB holds); the orchestrator asks them and the worker obeys. Implementations: median.ts, asha.ts,
+// hyperband.ts; makePruner (below) picks one from the sweep's `early_terminate`.
+import { ashaPruner } from './asha.js';
+import { hyperbandPruner } from './hyperband.js';
+import { medianPruner } from './median.js';
+import type { EarlyTerminateSpec } from './options.js';
 
 /** step → the sweep metric at that step (finite values only). */
 export type Curve = ReadonlyMap<number, number>;
@@ -26,4 +31,19 @@ export type PruneDecision = 'continue' | 'prune';
 
 export interface Pruner {
   decide(trial: EvalPoint, others: readonly CurveRecord[]): PruneDecision;
+}
+
+/** The pruner a sweep's `early_terminate` describes, or null without one. */
+export function makePruner(spec: { metric: { goal: 'minimize' | 'maximize' }; earlyTerminate?: EarlyTerminateSpec }): Pruner | null {
+  const { earlyTerminate: et } = spec;
+  const goal = spec.metric.goal;
+  if (!et) return null;
+  switch (et.type) {
+    case 'median':
+      return medianPruner(goal, et);
+    case 'asha':
+      return ashaPruner(goal, et);
+    case 'hyperband':
+      return hyperbandPruner(goal, et);
+  }
 }

@@ -32,6 +32,9 @@ export function lineReporter(metricName: string, write: (line: string) => void):
         write(`${counter()} trial ${event.number} ${event.state} at step ${event.step} in ${formatDuration(event.seconds)}: ${detail}${best}`);
         break;
       }
+      case 'notice':
+        write(event.message);
+        break;
       case 'trial-interrupted':
         write(`${counter()} trial ${event.number} interrupted at step ${event.step}; it goes back to the queue`);
         break;

@@ -1,16 +1,20 @@
 // Runs a sweep: asks the planner for each trial's parameters, hands trials to the worker pool,
-// writes everything the workers report into the store (the only writer), and emits events.
-// Data flows one way: planner → pool → store → events.
+// asks the pruner at every evaluation, writes everything the workers report into the store (the
+// only writer), and emits events. Data flows one way: planner → pool → store → events.
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { makePlanner, type TrialRecord } from '../search/planner.js';
+import { makePlanner } from '../search/planner.js';
 import { resolveTrial } from '../spec/resolve.js';
+import type { Params } from '../search/space.js';
+import { makePruner, type Pruner } from '../prune/pruner.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { WriteStore } from '../store/index.js';
 import type { BackendName } from '../train/backend-choice.js';
 import type { TrialOutcome } from '../train/trainer.js';
-import type { ControlMessage, TrialTask, WorkerMessage, WorkerSetup } from '../train/protocol.js';
+import { VerdictSlot, type ControlMessage, type TrialTask, type WorkerMessage, type WorkerSetup } from '../train/protocol.js';
+import { SweepLedger } from './ledger.js';
+import { describeStop, reachesTarget, stopsRunningTrials, type StopReason, type StopRules } from './stop-rules.js';
 import type { BestSoFar, SweepEvent, TrialEndState } from './events.js';
 
 export interface RunOptions {
@@ -24,18 +28,23 @@ export interface RunOptions {
   emit(event: SweepEvent): void;
   /** Aborting stops dispatching and asks running trials to stop at their next step; they go back to the queue. */
   signal?: AbortSignal;
+  /** Time budget and failure limit (the metric target comes from the spec). */
+  limits?: { timeBudgetSeconds?: number; maxFailures?: number };
+  /** Overrides the pruner the spec's early_terminate describes (tests). */
+  pruner?: Pruner | null;
 }
 
 export interface SweepResult {
   counts: Record<TrialEndState, number>;
   interrupted: number;
   best: BestSoFar | null;
+  /** Why the sweep ended before its plan was done; absent when every planned trial ran. */
+  stopReason?: StopReason;
   stopped: boolean;
 }
 
 /** How often buffered metrics are written, at most. */
 const FLUSH_INTERVAL_MS = 250;
-const DONE_STATES = new Set(['complete', 'pruned', 'failed']);
 
 /** The device a backend computes on, in words; the native TensorFlow backend names its GPU (or CPU) itself. */
 export function describeDevice(backend: BackendName): string {
@@ -48,26 +57,47 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   const { spec, store, backend, emit } = options;
   const sweepStarted = performance.now();
   const planner = makePlanner(spec);
-  const states = store.trialStates();
-  const alreadyDone = [...states.values()].filter((s) => DONE_STATES.has(s)).length;
-  const history: TrialRecord[] = [];
+  const pruner = options.pruner !== undefined ? options.pruner : makePruner(spec);
+  const rules: StopRules = { ...options.limits, goal: spec.metric.goal, ...(spec.metric.target !== undefined ? { target: spec.metric.target } : {}) };
+  const ledger = new SweepLedger(store.trialRecords(), store.metricPoints(spec.metric.name));
+  const alreadyDone = ledger.countDone();
   const counts: Record<TrialEndState, number> = { complete: 0, pruned: 0, failed: 0 };
   let best: BestSoFar | null = store.best();
   let interrupted = 0;
-  let stopping = options.signal?.aborted ?? false;
+  let stopReason: StopReason | undefined;
   const controls = new Map<number, MessagePort>();
 
   const isBetter = (value: number, than: BestSoFar | null) =>
     than === null || (spec.metric.goal === 'minimize' ? value < than.value : value > than.value);
 
-  options.signal?.addEventListener('abort', () => {
-    stopping = true;
-    const stop: ControlMessage = { type: 'stop' };
-    for (const port of controls.values()) port.postMessage(stop);
-  });
+  /** Ends dispatching for `reason` (the first reason wins) and, unless it lets them finish, stops running trials. */
+  const stop = (reason: StopReason) => {
+    if (stopReason) return;
+    stopReason = reason;
+    if (reason.kind !== 'signal') emit({ type: 'notice', message: describeStop(reason) });
+    if (stopsRunningTrials(reason)) {
+      const message: ControlMessage = { type: 'stop' };
+      for (const port of controls.values()) port.postMessage(message);
+    }
+  };
+  /** Store writes that fail (disk full, DB made read-only) end the sweep instead of crashing it. */
+  const guarded = <T>(write: () => T): T | undefined => {
+    if (stopReason?.kind === 'store-error') return undefined;
+    try {
+      return write();
+    } catch (error) {
+      stop({ kind: 'store-error', message: (error as Error).message });
+      return undefined;
+    }
+  };
+
+  if (options.signal?.aborted) stop({ kind: 'signal' });
+  options.signal?.addEventListener('abort', () => stop({ kind: 'signal' }));
+  const deadline = rules.timeBudgetSeconds !== undefined ? setTimeout(() => stop({ kind: 'time-budget', seconds: rules.timeBudgetSeconds! }), rules.timeBudgetSeconds * 1000) : undefined;
+  if (best && reachesTarget(rules, best.value)) stop({ kind: 'target', number: best.number, value: best.value, target: rules.target! });
 
   // No more threads than trials left to run: each one loads tfjs and the sweep's data.
-  const remaining = Array.from({ length: planner.total }, (_, n) => n).filter((n) => !DONE_STATES.has(states.get(n) ?? '')).length;
+  const remaining = planner.total - Array.from({ length: planner.total }, (_, n) => n).filter((n) => ledger.isDone(n)).length;
   const workers = Math.max(1, Math.min(options.workers, remaining));
   const setup: WorkerSetup = { spec, backend };
   const pool = new Piscina<TrialTask, TrialOutcome>({
@@ -90,19 +120,34 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     db: options.dbPath,
     metric: spec.metric,
   });
-  const flushTimer = setInterval(() => store.flush(), FLUSH_INTERVAL_MS);
+  const flushTimer = setInterval(() => guarded(() => store.flush()), FLUSH_INTERVAL_MS);
 
-  const runTrial = async (number: number): Promise<void> => {
+  /** A worker whose backend broke (wasm out of memory aborts the module) is replaced by a fresh thread. */
+  const retireWorker = async (threadId: number) => {
+    // Awaited, so that the pool has dropped the thread before the next trial is handed out.
+    await pool.threads.find((t) => t.threadId === threadId)?.terminate();
+  };
+
+  const runTrial = async (number: number, params: Params): Promise<void> => {
     const trialStarted = performance.now();
-    const params = planner.ask(number, history);
     const resolved = resolveTrial(spec, number, params);
-    const id = store.insertTrial({ number, params, config: resolved.ok ? resolved.config : null, steps: resolved.ok ? resolved.config.training.steps : 0 });
-    const finish = (outcome: { state: TrialEndState; value: number | null; step: number; error?: string }) => {
-      store.finishTrial(id, outcome);
+    const id = guarded(() =>
+      store.insertTrial({ number, params, config: resolved.ok ? resolved.config : null, steps: resolved.ok ? resolved.config.training.steps : 0 }),
+    );
+    if (id === undefined) return;
+    ledger.started(number, params);
+    const finish = (outcome: { state: TrialEndState; value: number | null; step: number; error?: string }, model?: TrialOutcome['model']) => {
+      if (guarded(() => store.finishTrial(id, outcome, model)) === undefined && stopReason?.kind === 'store-error') return;
+      ledger.finished(number, outcome.state, outcome.value, outcome.step);
       counts[outcome.state]++;
-      history.push({ number, params, state: outcome.state, value: outcome.value, step: outcome.step });
       if (outcome.state === 'complete' && outcome.value !== null && isBetter(outcome.value, best)) best = { number, value: outcome.value };
       emit({ type: 'trial-finished', number, params, ...outcome, seconds: (performance.now() - trialStarted) / 1000, best });
+      if (outcome.state === 'failed' && rules.maxFailures !== undefined && counts.failed >= rules.maxFailures) {
+        stop({ kind: 'max-failures', failures: counts.failed, limit: rules.maxFailures });
+      }
+      if (outcome.state === 'complete' && outcome.value !== null && reachesTarget(rules, outcome.value)) {
+        stop({ kind: 'target', number, value: outcome.value, target: rules.target! });
+      }
     };
     if (!resolved.ok) {
       finish({ state: 'failed', value: null, step: 0, error: `invalid trial configuration: ${resolved.path.join('.')}: ${resolved.message}` });
@@ -112,23 +157,38 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     const steps = resolved.config.training.steps;
     const channel = new MessageChannel();
     controls.set(number, channel.port1);
-    if (stopping) channel.port1.postMessage({ type: 'stop' } satisfies ControlMessage);
+    if (stopReason && stopsRunningTrials(stopReason)) channel.port1.postMessage({ type: 'stop' } satisfies ControlMessage);
+    const verdictBuffer = pruner ? new SharedArrayBuffer(VerdictSlot.BYTES) : undefined;
+    const verdicts = verdictBuffer ? new VerdictSlot(verdictBuffer) : undefined;
     let lastStep = 0;
+    let worker: number | undefined;
+    let prunedAt: { step: number; value: number } | undefined;
     const handle = (message: WorkerMessage) => {
       if (message.type === 'started') {
-        store.markRunning(id, message.worker, message.backend);
+        worker = message.worker;
+        guarded(() => store.markRunning(id, message.worker, message.backend));
         emit({ type: 'trial-started', number, params, worker: message.worker, backend: message.backend });
-      } else {
-        store.addMetrics(id, message.step, message.metrics);
-        lastStep = message.step;
-        emit({ type: 'trial-eval', number, step: message.step, steps, metrics: message.metrics });
+        return;
       }
+      guarded(() => store.addMetrics(id, message.step, message.metrics));
+      lastStep = message.step;
+      const value = message.metrics[spec.metric.name];
+      ledger.evaluated(number, message.step, value);
+      if (verdicts && pruner) {
+        let verdict: 'continue' | 'prune' = 'continue';
+        if (value !== undefined && Number.isFinite(value) && message.step < steps) {
+          verdict = pruner.decide({ number, step: message.step, value, curve: ledger.curve(number), steps }, ledger.otherCurves(number));
+        }
+        if (verdict === 'prune') prunedAt = { step: message.step, value: value! };
+        verdicts.answer(message.seq, verdict);
+      }
+      emit({ type: 'trial-eval', number, step: message.step, steps, metrics: message.metrics });
     };
     channel.port1.on('message', handle);
 
-    let outcome: TrialOutcome;
+    let outcome: TrialOutcome & { workerBroken?: boolean };
     try {
-      outcome = await pool.run({ config: resolved.config, port: channel.port2 }, { transferList: [channel.port2] });
+      outcome = await pool.run({ config: resolved.config, port: channel.port2, ...(verdictBuffer ? { verdicts: verdictBuffer } : {}) }, { transferList: [channel.port2] });
     } catch (error) {
       outcome = { state: 'failed', value: null, step: lastStep, error: `worker crashed: ${(error as Error).message.split('\n')[0]}`, metrics: {} };
     }
@@ -136,37 +196,53 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     for (let m = receiveMessageOnPort(channel.port1); m; m = receiveMessageOnPort(channel.port1)) handle(m.message as WorkerMessage);
     channel.port1.close();
     controls.delete(number);
+    if (outcome.workerBroken && worker !== undefined) await retireWorker(worker);
 
     if (outcome.state === 'stopped') {
-      store.requeueTrial(id);
+      guarded(() => store.requeueTrial(id));
+      ledger.requeued(number);
       interrupted++;
       emit({ type: 'trial-interrupted', number, step: outcome.step });
       return;
     }
-    finish({ state: outcome.state, value: outcome.state === 'complete' ? outcome.value : null, step: outcome.step, ...(outcome.error ? { error: outcome.error } : {}) });
+    if (outcome.state === 'pruned') {
+      const at = prunedAt ?? { step: outcome.step, value: outcome.value ?? Number.NaN };
+      finish({ state: 'pruned', value: at.value, step: at.step, error: `pruned at step ${at.step} (${spec.earlyTerminate?.type ?? 'pruner'})` });
+      return;
+    }
+    finish(
+      { state: outcome.state, value: outcome.state === 'complete' ? outcome.value : null, step: outcome.step, ...(outcome.error ? { error: outcome.error } : {}) },
+      outcome.state === 'complete' ? outcome.model : undefined,
+    );
   };
 
+  // Trials run in plan order; one left queued or running by an earlier run keeps the parameters
+  // it was planned with (an adaptive planner asked for them with the history of that moment).
   let next = 0;
-  const takeNext = (): number | undefined => {
-    while (next < planner.total && DONE_STATES.has(states.get(next) ?? '')) next++;
-    return next < planner.total ? next++ : undefined;
+  const takeNext = (): { number: number; params: Params } | undefined => {
+    while (next < planner.total && ledger.isDone(next)) next++;
+    if (next >= planner.total) return undefined;
+    const number = next++;
+    return { number, params: ledger.plannedParams(number) ?? planner.ask(number, ledger.plannerHistory(number)) };
   };
   const running = new Set<Promise<void>>();
   try {
-    while (!stopping) {
-      const number = takeNext();
-      if (number === undefined) break;
-      const trial: Promise<void> = runTrial(number).finally(() => running.delete(trial));
-      running.add(trial);
+    while (!stopReason) {
+      const trial = takeNext();
+      if (trial === undefined) break;
+      const done: Promise<void> = runTrial(trial.number, trial.params).finally(() => running.delete(done));
+      running.add(done);
       if (running.size >= workers) await Promise.race(running);
     }
     await Promise.all(running);
   } finally {
     clearInterval(flushTimer);
-    store.flush();
+    clearTimeout(deadline);
+    guarded(() => store.flush());
     await pool.destroy();
   }
-  const result: SweepResult = { counts, interrupted, best, stopped: stopping };
-  emit({ type: 'sweep-finished', ...result, seconds: (performance.now() - sweepStarted) / 1000 });
+  const stopped = stopReason !== undefined && (stopsRunningTrials(stopReason) || next < planner.total);
+  const result: SweepResult = { counts, interrupted, best, stopped, ...(stopReason ? { stopReason } : {}) };
+  emit({ type: 'sweep-finished', counts, interrupted, best, stopped, seconds: (performance.now() - sweepStarted) / 1000 });
   return result;
 }

@@ -1,8 +1,10 @@
 // Planners decide each trial's parameters (ask); they never train. Grid and random are pure
 // functions of the trial number, so a continued sweep asks again and gets the same answer.
+// TPE (tpe.ts) also reads the history, and is a pure function of the trial number and the history.
 import { Rng, deriveSeed } from '../rng.js';
 import { gridValues, type Parameter, type Params } from './space.js';
 import { sampleDistribution } from './sample.js';
+import { DEFAULT_TPE_OPTIONS, tpePlanner, type TpeOptions } from './tpe.js';
 
 /**
  * What a planner sees of another trial: every trial of the sweep that has started, read from the
@@ -32,14 +34,30 @@ export interface Planner {
 }
 
 export interface PlanSpec {
-  method: 'grid' | 'random';
+  method: 'grid' | 'random' | 'tpe';
   parameters: Parameter[];
   trialCount: number;
   seed: number;
+  /** TPE's options (defaults when absent) and the goal it optimises (minimize when absent). */
+  tpe?: TpeOptions;
+  metric?: { goal: 'minimize' | 'maximize' };
 }
 
 export function makePlanner(spec: PlanSpec): Planner {
-  return spec.method === 'grid' ? gridPlanner(spec) : randomPlanner(spec);
+  switch (spec.method) {
+    case 'grid':
+      return gridPlanner(spec);
+    case 'random':
+      return randomPlanner(spec);
+    case 'tpe':
+      return tpePlanner({
+        parameters: spec.parameters,
+        trialCount: spec.trialCount,
+        seed: spec.seed,
+        goal: spec.metric?.goal ?? 'minimize',
+        options: spec.tpe ?? DEFAULT_TPE_OPTIONS,
+      });
+  }
 }
 
 /** Row-major over the parameters as declared: the last parameter varies fastest. */

@@ -14,6 +14,8 @@ import { didYouMean, parseFormula, FORMULA_FUNCTIONS } from '../formula/index.js
 import { gridValues, type Parameter } from '../search/space.js';
 import { checkProblemData } from '../problem/check.js';
 import type { SweepSpec } from './types.js';
+import { tpeOptionsFromFile } from '../search/tpe.js';
+import { readEarlyTerminate, sweepMaxSteps } from '../prune/options.js';
 
 export interface LoadOptions {
   stepsOverride?: number;
@@ -75,12 +77,22 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
   const fileParameters = readParameters(sweepFile, fail);
   const parameters = fileParameters.map((f) => f.parameter);
   const trialCount = countTrials(sweepFile, parameters, fail);
+  const method = sweepFile.method === 'bayes' ? 'tpe' : sweepFile.method;
+  if (sweepFile.tpe !== undefined && method !== 'tpe') {
+    fail(['tpe'], `these are options of method tpe (or bayes); this sweep's method is ${sweepFile.method}`, { key: true });
+  }
+  const stepsParameter = parameters.find((p) => p.path === 'training.steps')?.distribution;
+  const earlyTerminate = sweepFile.early_terminate
+    ? readEarlyTerminate(sweepFile.early_terminate, sweepMaxSteps(sweepFile.training.steps, stepsParameter), fail)
+    : undefined;
 
   const spec: SweepSpec = {
     name: sweepFile.name,
     ...(sweepFile.description !== undefined ? { description: sweepFile.description } : {}),
-    method: sweepFile.method,
+    method,
     metric: sweepFile.metric,
+    ...(method === 'tpe' ? { tpe: tpeOptionsFromFile(sweepFile.tpe) } : {}),
+    ...(earlyTerminate ? { earlyTerminate } : {}),
     trialCount,
     seed: sweepFile.seed,
     parameters,
@@ -89,6 +101,7 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
     model: rawSection(source.data, 'model'),
     training: rawSection(source.data, 'training'),
     ...(options.stepsOverride !== undefined ? { stepsOverride: options.stepsOverride } : {}),
+    ...(sweepFile.keep_models !== undefined ? { keepModels: sweepFile.keep_models } : {}),
   };
 
   checkTrials(spec, fileParameters, fail);
@@ -192,8 +205,8 @@ function readParameters(file: SweepFile, fail: Fail): FileParameter[] {
 }
 
 function countTrials(file: SweepFile, parameters: Parameter[], fail: Fail): number {
-  if (file.method === 'random') {
-    if (file.run_cap === undefined) fail(['run_cap'], 'method random needs run_cap: the number of trials to run', { key: true });
+  if (file.method !== 'grid') {
+    if (file.run_cap === undefined) fail(['run_cap'], `method ${file.method} needs run_cap: the number of trials to run`, { key: true });
     return file.run_cap!;
   }
   const size = parameters.reduce((n, p) => n * (gridValues(p.distribution) as readonly unknown[]).length, 1);

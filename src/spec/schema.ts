@@ -14,7 +14,9 @@ export const INITIALIZERS = [
   'torch_linear',
 ] as const;
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'momentum'] as const;
-export const METHODS = ['grid', 'random'] as const;
+/** `bayes` is W&B's name; here it is TPE (load.ts normalises it to `tpe`). */
+export const METHODS = ['grid', 'random', 'tpe', 'bayes'] as const;
+export const EARLY_TERMINATE_TYPES = ['median', 'asha', 'hyperband'] as const;
 export const PARAMETER_DISTRIBUTIONS = [
   'constant',
   'categorical',
@@ -153,6 +155,36 @@ export const ParameterSchema: z.ZodType<ParameterFileSpec> = z.lazy(() =>
   z.object({ ...ParameterFields, parameters: z.record(ParameterSchema).optional() }).strict(),
 );
 
+/** `tpe:` options (method tpe only); defaults as Optuna's TPESampler, except multivariate and constant_liar, which are on. */
+export const TpeSchema = z
+  .object({
+    startup_trials: positiveInt.default(10),
+    candidates: positiveInt.max(10_000).default(24),
+    multivariate: z.boolean().default(true),
+    constant_liar: z.boolean().default(true),
+    gamma: z.number().gt(0).max(1).default(0.1),
+  })
+  .strict();
+
+/**
+ * `early_terminate:` (W&B's name for a pruner). One mapping for every type, so a misspelt key gets
+ * a did-you-mean; which keys each type takes, aliases and defaults are handled in prune/options.ts.
+ */
+export const EarlyTerminateSchema = z
+  .object({
+    type: z.enum(EARLY_TERMINATE_TYPES),
+    startup_trials: z.number().int().nonnegative().optional(),
+    warmup_steps: z.number().int().nonnegative().optional(),
+    interval: positiveInt.optional(),
+    min_trials: positiveInt.optional(),
+    min_steps: positiveInt.optional(),
+    min_iter: positiveInt.optional(),
+    eta: z.number().int().min(2).optional(),
+    brackets: positiveInt.optional(),
+    s: positiveInt.optional(),
+  })
+  .strict();
+
 export const SweepFileSchema = z
   .object({
     name: z
@@ -164,9 +196,18 @@ export const SweepFileSchema = z
       .object({
         name: z.string().min(1),
         goal: z.enum(['minimize', 'maximize']).default('minimize'),
+        target: z.number().finite().optional(),
       })
       .strict(),
     run_cap: positiveInt.optional(),
+    tpe: TpeSchema.optional(),
+    early_terminate: EarlyTerminateSchema.optional(),
+    /** Trained models kept in the DB: the best K complete trials' weights (default 5), or all of them. */
+    keep_models: z
+      .union([z.number().int().nonnegative(), z.literal('all')], {
+        errorMap: () => ({ message: 'expected a whole number ≥ 0 (the best K trials keep their model) or "all"' }),
+      })
+      .optional(),
     seed: z.number().int().default(0),
     parameters: z.record(ParameterSchema).default({}),
     problem: ProblemSchema,
@@ -183,4 +224,6 @@ export type VariableSpec = z.infer<typeof VariableSchema>;
 export type ModelSpec = z.infer<typeof ModelSchema>;
 export type TrainingSpec = z.infer<typeof TrainingSchema>;
 export type ScheduleSpec = z.infer<typeof ScheduleSchema>;
+export type TpeFileSpec = z.infer<typeof TpeSchema>;
+export type EarlyTerminateFileSpec = z.infer<typeof EarlyTerminateSchema>;
 export type Activation = (typeof ACTIVATIONS)[number];

@@ -2,13 +2,20 @@
 // resolved configuration of one trial. Both are plain JSON.
 import type { ModelSpec, ProblemSpec, TrainDataSpec, TrainingSpec } from './schema.js';
 import type { Parameter, Params } from '../search/space.js';
+import type { TpeOptions } from '../search/tpe.js';
+import type { EarlyTerminateSpec } from '../prune/options.js';
 
 export interface SweepSpec {
   name: string;
   description?: string;
-  method: 'grid' | 'random';
-  metric: { name: string; goal: 'minimize' | 'maximize' };
-  /** Trials to run: for random the run_cap; for grid the grid's size (or run_cap when smaller). */
+  method: 'grid' | 'random' | 'tpe';
+  /** `target`: the sweep may stop once a complete trial reaches it (≤ for minimize, ≥ for maximize). */
+  metric: { name: string; goal: 'minimize' | 'maximize'; target?: number };
+  /** TPE's options with defaults applied; present exactly when method is tpe. */
+  tpe?: TpeOptions;
+  /** The pruner (`early_terminate`), normalised; absent: no pruning. */
+  earlyTerminate?: EarlyTerminateSpec;
+  /** Trials to run: for random and tpe the run_cap; for grid the grid's size (or run_cap when smaller). */
   trialCount: number;
   seed: number;
   parameters: Parameter[];
@@ -20,6 +27,8 @@ export interface SweepSpec {
   training: Record<string, unknown>;
   /** `--steps N` from the command line, part of the sweep's identity. */
   stepsOverride?: number;
+  /** `keep_models` when the file sets it (absent: the default, 5); left out otherwise so older sweeps keep their hash. */
+  keepModels?: number | 'all';
 }
 
 export type TrialTraining = Omit<TrainingSpec, 'loss' | 'eval_every' | 'seed'> & {

@@ -114,8 +114,8 @@ export function openReadStore(dbPath: string): ReadStore {
     // An empty SQLite file is not a sweep DB either, for a reader.
     if (identity.kind === 'empty') throw notOurs(dbPath, 'it is empty');
     refuseUnlessOurs(identity, dbPath);
-    // An older schema version is read as it is (only the writer migrates): with one version so far
-    // there is none; when migration 2 lands, the queries in read.ts must cope with version 1 too.
+    // An older schema version is read as it is (only the writer migrates): a version 1 DB has no
+    // models table, and the model queries (models.ts) answer "none kept" for it.
     const sweep = readSweep(db);
     if (!sweep) throw notOurs(dbPath, 'it holds no sweep');
     return new ReadStore(db, sweep);

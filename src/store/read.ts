@@ -3,6 +3,8 @@
 import type Database from 'better-sqlite3';
 import type { SweepRecord } from './open.js';
 import { bestFirst } from './schema.js';
+import { liveWriter } from './writer-lock.js';
+import { ModelQueries, type KeptModel, type ModelBlob } from './models.js';
 
 export type TrialState = 'queued' | 'running' | 'complete' | 'pruned' | 'failed';
 
@@ -31,6 +33,37 @@ export interface CurvePoint {
   step: number;
   name: string;
   value: number | null;
+}
+
+/** A trial without its config or metrics: what a dashboard polls (see trialListing). */
+export interface TrialListing {
+  id: number;
+  number: number;
+  state: TrialState;
+  value: number | null;
+  params: Record<string, unknown>;
+  step: number | null;
+  steps: number | null;
+  worker: number | null;
+  backend: string | null;
+  error: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** A trial's last recorded value of one metric (see latestMetrics). */
+export interface LatestMetric {
+  trialId: number;
+  name: string;
+  step: number;
+  value: number | null;
+}
+
+/** The process writing the DB (its meta record), when it is alive. */
+export interface LiveWriter {
+  pid: number;
+  host: string;
+  since: string;
 }
 
 interface TrialRow {
@@ -62,6 +95,10 @@ export class ReadStore {
   private readonly selectTrial;
   private readonly selectFinalMetrics;
   private readonly selectCurve;
+  private readonly selectListing;
+  private readonly selectLatest;
+  private readonly selectBestValues;
+  private readonly models: ModelQueries;
 
   /** Use openReadStore: it checks the file is a sweepdeck DB first. */
   constructor(db: Database.Database, record: SweepRecord) {
@@ -87,6 +124,23 @@ export class ReadStore {
        WHERE trial_id = @trialId AND (@name IS NULL OR name = @name)
        ORDER BY name, step`,
     );
+    this.selectListing = db.prepare<[], Omit<TrialRow, 'config' | 'queued_at'>>(
+      `SELECT id, number, state, value, params, step, steps, worker, backend, error, started_at, finished_at
+       FROM trials ORDER BY number`,
+    );
+    // @ids, @names: JSON arrays. SQLite fills the bare column `value` from the row where max(step) is
+    // found; the (trial_id, name, step) key makes this a lookup per trial, not a scan of all metrics.
+    this.selectLatest = db.prepare<[{ ids: string; names: string }], LatestMetric>(
+      `SELECT trial_id AS trialId, name, max(step) AS step, value FROM metrics
+       WHERE trial_id IN (SELECT value FROM json_each(@ids)) AND name IN (SELECT value FROM json_each(@names))
+       GROUP BY trial_id, name`,
+    );
+    this.selectBestValues = db.prepare<[{ ids: string; name: string }], { trialId: number; value: number }>(
+      `SELECT trial_id AS trialId, ${record.metricGoal === 'maximize' ? 'max' : 'min'}(value) AS value FROM metrics
+       WHERE trial_id IN (SELECT value FROM json_each(@ids)) AND name = @name AND value IS NOT NULL
+       GROUP BY trial_id`,
+    );
+    this.models = new ModelQueries(db, record);
   }
 
   sweep(): SweepRecord {
@@ -124,6 +178,62 @@ export class ReadStore {
   /** A trial's metric points (one metric, or all of them), ordered by name, then step. */
   curve(trialId: number, name?: string): CurvePoint[] {
     return this.selectCurve.all({ trialId, name: name ?? null });
+  }
+
+  /** Trials whose trained model is kept in the DB, best first (no blobs are read: cheap to poll). */
+  keptModels(): KeptModel[] {
+    return this.models.kept();
+  }
+
+  /** The kept model blob of trial `number` (decode it with src/artifacts), or undefined when none is kept. */
+  modelBlob(number: number): ModelBlob | undefined {
+    return this.models.blob(number);
+  }
+
+  /** Every trial by number, without config or metrics: one cheap query, for polling (watch). */
+  trialListing(): TrialListing[] {
+    return this.selectListing.all().map((row) => ({
+      id: row.id,
+      number: row.number,
+      state: row.state,
+      value: row.value,
+      params: JSON.parse(row.params) as Record<string, unknown>,
+      step: row.step,
+      steps: row.steps,
+      worker: row.worker,
+      backend: row.backend,
+      error: row.error,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+    }));
+  }
+
+  /** The last recorded value of each metric in `names` for each trial in `trialIds` (by trials.id). */
+  latestMetrics(trialIds: readonly number[], names: readonly string[]): LatestMetric[] {
+    if (trialIds.length === 0 || names.length === 0) return [];
+    return this.selectLatest.all({ ids: JSON.stringify(trialIds), names: JSON.stringify(names) });
+  }
+
+  /** Each trial's best recorded value of metric `name`, per the sweep's goal (trials without one are left out). */
+  bestMetricValues(trialIds: readonly number[], name: string): { trialId: number; value: number }[] {
+    if (trialIds.length === 0) return [];
+    return this.selectBestValues.all({ ids: JSON.stringify(trialIds), name });
+  }
+
+  /** The sweepdeck process writing this DB now, if there is one (a record left by a dead one is not). */
+  liveWriter(): LiveWriter | undefined {
+    // Our own pid is never a writer to a read-only store: the empty lock key makes liveWriter say so.
+    return liveWriter(this.db, '');
+  }
+
+  /** Changes whenever another connection commits to the DB: a poller can skip reading when it has not. */
+  dataVersion(): number {
+    return Number(this.db.pragma('data_version', { simple: true }));
+  }
+
+  /** Runs `read` in one read transaction: every query in it sees the same snapshot of the DB. */
+  consistentRead<T>(read: () => T): T {
+    return this.snapshot(read);
   }
 
   close(): void {

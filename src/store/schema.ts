@@ -52,6 +52,16 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 `;
 
+/** Version 2: kept trained models, one blob per trial (src/artifacts/blob.ts says what is in it). */
+const SCHEMA_V2 = `
+CREATE TABLE models (
+  trial_id INTEGER PRIMARY KEY REFERENCES trials(id),
+  format INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  saved_at TEXT NOT NULL
+);
+`;
+
 type Migration = (db: Database.Database) => void;
 
 /**
@@ -63,6 +73,7 @@ const MIGRATIONS: readonly Migration[] = [
     db.exec(SCHEMA_V1);
     db.pragma(`application_id = ${APPLICATION_ID}`);
   },
+  (db) => db.exec(SCHEMA_V2),
 ];
 
 /** The schema version this build writes and understands. */

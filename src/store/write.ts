@@ -5,6 +5,8 @@ import type { SweepRecord } from './open.js';
 import type { TrialState } from './read.js';
 import { bestFirst } from './schema.js';
 import { releaseWriter } from './writer-lock.js';
+import { ModelKeeper, keepModelsOf } from './models.js';
+import type { TrainedModel } from '../train/model.js';
 
 /** Buffered metric rows that trigger a flush on their own (the orchestrator also flushes on a timer). */
 export const FLUSH_ROWS = 2000;
@@ -30,6 +32,14 @@ interface MetricRow {
   value: number | null;
 }
 
+export interface StoredTrial {
+  number: number;
+  state: TrialState;
+  params: Record<string, unknown>;
+  value: number | null;
+  step: number | null;
+}
+
 const now = (): string => new Date().toISOString();
 
 export class WriteStore {
@@ -51,6 +61,7 @@ export class WriteStore {
   private readonly advanceStep;
   private readonly updateFinished;
   private readonly selectBest;
+  private readonly models: ModelKeeper;
 
   /** Use openWriteStore: it migrates the DB and claims it before handing it over. */
   constructor(db: Database.Database, record: SweepRecord, lockKey: string) {
@@ -93,6 +104,7 @@ export class WriteStore {
       `SELECT number, value FROM trials WHERE state = 'complete' AND value IS NOT NULL
        ORDER BY value ${bestFirst(record.metricGoal)}, number LIMIT 1`,
     );
+    this.models = new ModelKeeper(db, record, keepModelsOf(record));
   }
 
   sweep(): SweepRecord {
@@ -107,6 +119,26 @@ export class WriteStore {
   /** The best complete trial so far (per the sweep's goal), or null. */
   best(): { number: number; value: number } | null {
     return this.selectBest.get() ?? null;
+  }
+
+  /** Every trial in the DB with what a planner needs of it (to continue a sweep where it stopped). */
+  trialRecords(): StoredTrial[] {
+    return this.db
+      .prepare<[], { number: number; state: TrialState; params: string; value: number | null; step: number | null }>(
+        'SELECT number, state, params, value, step FROM trials ORDER BY number',
+      )
+      .all()
+      .map((row) => ({ ...row, params: JSON.parse(row.params) as Record<string, unknown> }));
+  }
+
+  /** Every recorded value of one metric, by trial number then step (what pruners compare against). */
+  metricPoints(name: string): { number: number; step: number; value: number | null }[] {
+    return this.db
+      .prepare<[string], { number: number; step: number; value: number | null }>(
+        `SELECT t.number, m.step, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id
+         WHERE m.name = ? ORDER BY t.number, m.step`,
+      )
+      .all(name);
   }
 
   /**
@@ -148,8 +180,13 @@ export class WriteStore {
     if (this.pending.length >= FLUSH_ROWS) this.flush();
   }
 
-  /** Ends a trial: its pending metrics and its new state are committed in one transaction. */
-  finishTrial(id: number, end: TrialEnd): void {
+  /**
+   * Ends a trial: its pending metrics and its new state are committed in one transaction, together
+   * with its trained model (complete trials only) when that ranks among the sweep's keep_models best.
+   */
+  finishTrial(id: number, end: TrialEnd, model?: TrainedModel): void {
+    const keepable = end.state === 'complete' && end.value !== null && Number.isFinite(end.value) ? end.value : null;
+    const blob = model && keepable !== null ? this.models.encode(model) : undefined;
     this.db.transaction(() => {
       this.writePending();
       const changed = this.updateFinished.run({
@@ -163,6 +200,7 @@ export class WriteStore {
         finishedAt: now(),
       }).changes;
       if (changed !== 1) throw new Error(`cannot finish trial id ${id}: no such queued or running trial`);
+      if (blob) this.models.save(id, keepable!, blob, now());
     })();
     this.pending = [];
   }

@@ -128,7 +128,7 @@ function shuffled(batch: HostBatch, rng: Rng): HostBatch {
   const f = batch.featureCount;
   const features = new Float32Array(n * f);
   for (let i = 0; i < n; i++) features.set(batch.features.subarray(order[i]! * f, order[i]! * f + f), i * f);
-  const columns = new Map<string, Float32Array>();
-  for (const [name, values] of batch.columns) columns.set(name, Float32Array.from(order, (k) => values[k]!));
+  const columns = new Map<string, Float64Array>();
+  for (const [name, values] of batch.columns) columns.set(name, Float64Array.from(order, (k) => values[k]!));
   return { n, featureCount: f, features, columns };
 }

@@ -22,11 +22,20 @@ export interface Mlp {
   variables: tfTypes.Variable[];
   /** x: [n, inputs] → net: [n] */
   forward(x: tfTypes.Tensor2D): tfTypes.Tensor1D;
+  /** The forward pass of a training step, keeping what its backward pass needs. Call inside tf.tidy. */
+  trainingPass(x: tfTypes.Tensor2D): TrainingPass;
   /** Units per layer, input first, output (1) last. */
   layerSizes: number[];
   /** The current weights, copied off the backend. */
   readWeights(): Omit<TrainedModel, 'norm'>;
   dispose(): void;
+}
+
+export interface TrainingPass {
+  /** The network's output for the batch: [n]. */
+  net: tfTypes.Tensor1D;
+  /** d(loss)/d(net) ([n]) → d(loss)/d(variable) for every variable, in `Mlp.variables` order. */
+  backward(dnet: tfTypes.Tensor1D): tfTypes.Tensor[];
 }
 
 export function buildMlp(backend: LoadedBackend, inputs: number, model: Pick<ModelSpec, 'depth' | 'width' | 'initializer'> & { activation: Activation[] }, seed: number): Mlp {
@@ -46,25 +55,54 @@ export function buildMlp(backend: LoadedBackend, inputs: number, model: Pick<Mod
       biases.push(tf.variable(tf.tensor1d(bias), true));
     }
   });
-  const activations = model.activation;
-  const dense = backend.name === 'wasm' ? affineWithExplicitTransposes(tf) : fusedAffine(tf);
+  const layers = weights.length;
+  const activationOf = (layer: number): Activation => (layer === layers - 1 ? 'linear' : model.activation[layer]!);
+  const kernel = (layer: number) => weights[layer] as tfTypes.Tensor as tfTypes.Tensor2D;
+  const bias = (layer: number) => biases[layer] as tfTypes.Tensor as tfTypes.Tensor1D;
+  const products = backend.name === 'wasm' ? explicitTransposeProducts(tf) : transposedProducts(tf);
+
+  /** Every layer's pre-activation and output (the input first): what the backward pass needs. */
+  const forwardAll = (x: tfTypes.Tensor2D): { preActivations: tfTypes.Tensor2D[]; outputs: tfTypes.Tensor2D[] } => {
+    const outputs = [x];
+    const preActivations: tfTypes.Tensor2D[] = [];
+    for (let layer = 0; layer < layers; layer++) {
+      const z = tf.fused.matMul({ a: outputs[layer]!, b: kernel(layer), bias: bias(layer) }) as tfTypes.Tensor2D;
+      preActivations.push(z);
+      outputs.push(applyActivation(tf, z, activationOf(layer)));
+    }
+    return { preActivations, outputs };
+  };
 
   return {
     variables: [...weights, ...biases],
     layerSizes: sizes,
     forward(x) {
-      let h: tfTypes.Tensor2D = x;
-      for (let layer = 0; layer < weights.length; layer++) {
-        const isOutput = layer === weights.length - 1;
-        const activation: Activation = isOutput ? 'linear' : activations[layer]!;
-        h = applyActivation(tf, dense(h, weights[layer] as tfTypes.Tensor as tfTypes.Tensor2D, biases[layer] as tfTypes.Tensor as tfTypes.Tensor1D), activation);
-      }
-      return tf.reshape(h, [-1]) as tfTypes.Tensor1D;
+      return tf.reshape(forwardAll(x).outputs[layers]!, [-1]) as tfTypes.Tensor1D;
+    },
+    trainingPass(x) {
+      const { preActivations, outputs } = forwardAll(x);
+      const n = x.shape[0];
+      return {
+        net: tf.reshape(outputs[layers]!, [n]) as tfTypes.Tensor1D,
+        backward(dnet) {
+          const kernelGrads: tfTypes.Tensor[] = new Array(layers);
+          const biasGrads: tfTypes.Tensor[] = new Array(layers);
+          // d(loss)/d(layer output), from the last layer down.
+          let dOut = tf.reshape(dnet, [n, 1]) as tfTypes.Tensor2D;
+          for (let layer = layers - 1; layer >= 0; layer--) {
+            const dz = activationGradient(tf, activationOf(layer), preActivations[layer]!, outputs[layer + 1]!, dOut);
+            [kernelGrads[layer], biasGrads[layer]] = products.weightGradients(outputs[layer]!, dz);
+            // The first layer's input is the data: no gradient needed there.
+            if (layer > 0) dOut = products.inputGradient(dz, kernel(layer));
+          }
+          return [...kernelGrads, ...biasGrads];
+        },
+      };
     },
     readWeights() {
       return {
         layerSizes: [...sizes],
-        activations: [...activations],
+        activations: [...model.activation],
         // Copies: some backends hand out their own storage.
         kernels: weights.map((w) => new Float32Array(w.dataSync())),
         biases: biases.map((b) => new Float32Array(b.dataSync())),
@@ -72,35 +110,73 @@ export function buildMlp(backend: LoadedBackend, inputs: number, model: Pick<Mod
     },
     dispose() {
       for (const v of [...weights, ...biases]) v.dispose();
+      products.dispose();
     },
   };
 }
 
-/** x·w + b → [n, out] */
-export type Affine = (x: tfTypes.Tensor2D, w: tfTypes.Tensor2D, b: tfTypes.Tensor1D) => tfTypes.Tensor2D;
+/** The products of a dense layer's backward pass: dW = xᵀ·dz, db = Σ_rows dz, dx = dz·Wᵀ. */
+interface DenseProducts {
+  weightGradients(x: tfTypes.Tensor2D, dz: tfTypes.Tensor2D): [dW: tfTypes.Tensor2D, db: tfTypes.Tensor1D];
+  inputGradient(dz: tfTypes.Tensor2D, w: tfTypes.Tensor2D): tfTypes.Tensor2D;
+  /** Free tensors kept across steps. */
+  dispose(): void;
+}
 
-export function fusedAffine(tf: Tf): Affine {
-  return (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b }) as tfTypes.Tensor2D;
+/** Plain tfjs: matMul's transpose flags and a row sum. */
+function transposedProducts(tf: Tf): DenseProducts {
+  return {
+    weightGradients: (x, dz) => [tf.matMul(x, dz, true, false), tf.sum(dz, 0) as tfTypes.Tensor1D],
+    inputGradient: (dz, w) => tf.matMul(dz, w, false, true),
+    dispose: () => {},
+  };
 }
 
 /**
- * x·w + b with its own gradient. tfjs's MatMul gradient multiplies with transposeA/transposeB,
- * which the wasm backend runs 10-20× slower than a plain matMul after an explicit transpose
- * (measured: 1000×256×256 takes 58-80 ms transposed vs 5 ms + 0.5 ms). Same maths, faster path.
+ * The same products arranged for the wasm backend, whose matMul has two paths:
+ * - without transpose flags, XNNPACK: fast, but it first packs its right operand, once per tensor
+ *   (cached by tensor id). Packing a fresh [n × k] operand costs about as much as the product.
+ * - with a transpose flag, a plain scalar loop: 10-20× slower on big products (1000×256×256: 58-80 ms
+ *   vs 5 ms + 0.5 ms for an explicit transpose), but with no packing, the cheapest for thin ones.
+ * In the backward pass every right operand with the batch as its inner dimension is fresh, so the
+ * products are arranged to pack the narrower of x and dz once and reuse it for the bias gradient.
+ * A column vector's transpose is a reshape, which costs nothing.
  */
-export function affineWithExplicitTransposes(tf: Tf): Affine {
-  return tf.customGrad((...args: (tfTypes.Tensor | tfTypes.GradSaveFunc)[]) => {
-    const [x, w, b, save] = args as [tfTypes.Tensor2D, tfTypes.Tensor2D, tfTypes.Tensor1D, tfTypes.GradSaveFunc];
-    save([x, w]);
-    return {
-      value: tf.fused.matMul({ a: x, b: w, bias: b }),
-      gradFunc: (dy: tfTypes.Tensor, saved: tfTypes.Tensor[]) => {
-        const [xs, ws] = saved as [tfTypes.Tensor2D, tfTypes.Tensor2D];
-        const dy2 = dy as tfTypes.Tensor2D;
-        return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2), tf.sum(dy2, 0)];
-      },
-    };
-  }) as unknown as Affine;
+function explicitTransposeProducts(tf: Tf): DenseProducts {
+  // Kept across steps (training steps run inside tidy): XNNPACK packs each of them once.
+  const ones = new Map<string, tfTypes.Tensor2D>();
+  const onesOf = (rows: number, columns: number): tfTypes.Tensor2D => {
+    const key = `${rows}x${columns}`;
+    let tensor = ones.get(key);
+    if (!tensor) {
+      tensor = tf.keep(tf.ones([rows, columns]) as tfTypes.Tensor2D);
+      ones.set(key, tensor);
+    }
+    return tensor;
+  };
+  const transpose = (t: tfTypes.Tensor2D): tfTypes.Tensor2D => (t.shape[0] === 1 || t.shape[1] === 1 ? tf.reshape(t, [t.shape[1], t.shape[0]]) : tf.transpose(t));
+  return {
+    weightGradients: (x, dz) => {
+      const [n, inputs] = x.shape;
+      const outputs = dz.shape[1];
+      if (outputs === 1) {
+        // One output: the scalar loop over n·inputs products beats packing x.
+        return [tf.matMul(x, dz, true, false), tf.reshape(tf.sum(dz), [1])];
+      }
+      if (inputs < outputs) {
+        // Pack x (the narrower): dWᵀ = dzᵀ·x, db = dzᵀ·1.
+        const dzT = transpose(dz);
+        return [transpose(tf.matMul(dzT, x)), tf.reshape(tf.matMul(dzT, onesOf(n, 1)), [outputs])];
+      }
+      // Pack dz once for both: dW = xᵀ·dz, db = 1ᵀ·dz.
+      return [tf.matMul(transpose(x), dz), tf.reshape(tf.matMul(onesOf(1, n), dz), [outputs])];
+    },
+    inputGradient: (dz, w) => tf.matMul(dz, transpose(w)),
+    dispose: () => {
+      for (const tensor of ones.values()) tensor.dispose();
+      ones.clear();
+    },
+  };
 }
 
 function applyActivation(tf: Tf, z: tfTypes.Tensor2D, activation: Activation): tfTypes.Tensor2D {
@@ -121,6 +197,38 @@ function applyActivation(tf: Tf, z: tfTypes.Tensor2D, activation: Activation): t
       return tf.softplus(z);
     case 'exp':
       return tf.exp(z);
+  }
+}
+
+const SELU_SCALE = 1.0507009873554804934193349852946;
+const SELU_SCALE_ALPHA = 1.7580993408473768599402175208123;
+
+/**
+ * d(loss)/dz from d(loss)/dh for h = activation(z), as tfjs's own gradients compute it (relu: 0 at
+ * z = 0; elu: 1 at z = 0), mostly from h, which the forward pass already holds.
+ */
+export function activationGradient(tf: Tf, activation: Activation, z: tfTypes.Tensor2D, h: tfTypes.Tensor2D, dh: tfTypes.Tensor2D): tfTypes.Tensor2D {
+  switch (activation) {
+    case 'linear':
+      return dh;
+    case 'relu':
+      return tf.mul(dh, tf.step(z));
+    case 'elu':
+      // 1 for z > 0, e^z = h + 1 below: min(h, 0) + 1 is both.
+      return tf.mul(dh, tf.add(tf.minimum(h, 0), 1));
+    case 'selu': {
+      // scale for z > 0, scale·alpha·e^z = h + scale·alpha below.
+      const below = tf.add(h, SELU_SCALE_ALPHA);
+      return tf.mul(dh, tf.add(below, tf.mul(tf.step(z), tf.sub(SELU_SCALE, below))));
+    }
+    case 'sigmoid':
+      return tf.mul(dh, tf.mul(h, tf.sub(1, h)));
+    case 'tanh':
+      return tf.mul(dh, tf.sub(1, tf.square(h)));
+    case 'softplus':
+      return tf.mul(dh, tf.sigmoid(z));
+    case 'exp':
+      return tf.mul(dh, h);
   }
 }
 

@@ -61,4 +61,7 @@ export class VerdictSlot {
   }
 }
 
+/** A trial's outcome as the worker returns it: `workerBroken` asks the pool to replace the thread. */
+export type TaskOutcome = TrialOutcome & { workerBroken?: boolean };
+
 export type { TrialOutcome };

@@ -1,13 +1,19 @@
 // Trains one trial: builds the MLP, runs the optimiser over the training stream with the trial's
 // head, loss and learning-rate schedule, and evaluates the held-out set every `eval_every` steps.
 // It knows nothing about pools or storage: results leave through the hooks.
+//
+// One step: upload the batch's features, run the network forward (tfjs), read its output back,
+// compute the loss and d(loss)/d(net) on the host in float64 (loss.ts), run the network's backward
+// pass (tfjs, model.ts) and update the parameters (optimizer.ts). The loss is known on the host at
+// every step, so divergence is caught at the step where it happens, for free.
 import { BatchBuilder } from '../problem/dataset.js';
 import { summarize } from '../problem/summary.js';
-import { compileFormula, type F64Function } from '../problem/compile.js';
-import { compileF64, compileTf, hoistStatic } from '../formula/index.js';
+import { compileFormula } from '../problem/compile.js';
 import { headNames, lossNames } from '../spec/names.js';
 import { scopesOf } from '../spec/resolve.js';
 import { buildMlp, type TrainedModel } from './model.js';
+import { compileTrainingLoss } from './loss.js';
+import { makeParameterUpdate } from './optimizer.js';
 import { deriveSeed } from '../rng.js';
 import { LrSchedule } from './schedule.js';
 import type { ProblemData } from './data.js';
@@ -41,33 +47,32 @@ export interface TrialOutcome {
 /** Rows of the validation set evaluated per forward pass, to bound memory at large widths. */
 const EVAL_CHUNK = 8192;
 
+/** Names a formula reads that are not the network's output: data columns (variables, target, scale). */
+const NETWORK_NAMES = new Set(['net', 'pred']);
+
 export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: ProblemData, config: TrialConfig, hooks: TrainHooks): TrialOutcome {
   const { tf } = backend;
   const scopes = scopesOf(spec);
-  const dynamic = new Set(['net', 'pred']);
-
-  // Evaluation applies the head in float64 on the network's output, like the metrics; training
-  // applies it in tfjs, with its static sub-expressions computed in float64 and fed as columns.
+  // The head runs in float64 twice: in the training loss (with its derivative) and at evaluation.
   const headF64 = compileFormula(config.model.head, headNames(scopes));
-  const head = hoistStatic(headF64.formula, dynamic, '__head');
-  const loss = hoistStatic(compileFormula(config.training.loss, lossNames(scopes)).formula, dynamic, '__loss');
-  const sideColumns = new Map<string, F64Function | null>();
-  for (const hoisted of [head, loss]) {
-    for (const name of hoisted.rewritten.names) if (!dynamic.has(name)) sideColumns.set(name, null);
-    for (const [name, formula] of hoisted.columns) sideColumns.set(name, compileF64(formula));
-  }
-  const headTf = compileTf(head.rewritten, tf);
-  const lossTf = compileTf(loss.rewritten, tf);
+  const lossFormula = compileFormula(config.training.loss, lossNames(scopes)).formula;
+  const lossReadsHead = lossFormula.names.includes('pred');
+  const columnNames = [...new Set([...lossFormula.names, ...(lossReadsHead ? headF64.formula.names : [])])].filter((name) => !NETWORK_NAMES.has(name));
+  const batchSize = config.training.batch_size;
+  const trainingLoss = compileTrainingLoss(headF64.formula, lossFormula, batchSize);
   const sweepMetric = spec.metric.name;
 
   const norm = data.norm(config.features, config.model.input_norm, config.train);
-  const builder = new BatchBuilder(data.problem, config.features, norm, sideColumns);
-  const nextBatch = data.trainBatches(builder, config.training.batch_size, deriveSeed(config.training.seed, 'shuffle'), config.train);
+  const builder = new BatchBuilder(data.problem, config.features, norm, columnNames);
+  const nextBatch = data.trainBatches(builder, batchSize, deriveSeed(config.training.seed, 'shuffle'), config.train);
   const inputs = config.featureFormulas.length;
   const mlp = buildMlp(backend, inputs, config.model, config.training.seed);
-  const optimizer = makeOptimizer(tf, config.training.optimizer, config.training.lr);
+  const update = makeParameterUpdate(backend, mlp.variables, { name: config.training.optimizer, gradClip: config.training.grad_clip });
   const schedule = new LrSchedule(config.training.schedule, config.training.lr, config.training.steps);
   const validationX = tf.tensor2d(data.validationFeatures(config.features, norm), [data.validation.n, inputs]);
+  // d(mean loss)/d(net) of the current batch. Reused every step: the tensor made from it is used up
+  // within the step (tfjs runs ops eagerly), even on backends that keep the array they are given.
+  const dnet = new Float32Array(batchSize);
 
   const evaluate = (): MetricValues => {
     const n = data.validation.n;
@@ -104,22 +109,15 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
     while (step < config.training.steps) {
       if (hooks.shouldStop()) return { state: 'stopped', value, step, metrics: lastMetrics };
       const lr = schedule.lrAt(step);
-      setLearningRate(optimizer, lr);
       const started = performance.now();
       const batch = nextBatch();
       const lossValue = tf.tidy(() => {
         const x = tf.tensor2d(batch.features, [batch.n, batch.featureCount]);
-        const env = new Map<string, tfTypes.Tensor>();
-        for (const [name, values] of batch.columns) env.set(name, tf.tensor1d(values));
-        const { value: lossTensor, grads } = tf.variableGrads(() => {
-          const net = mlp.forward(x);
-          env.set('net', net);
-          env.set('pred', headTf(env));
-          const perSample = lossTf(env);
-          return tf.mean(perSample) as tfTypes.Scalar;
-        }, mlp.variables);
-        optimizer.applyGradients(config.training.grad_clip ? clipByGlobalNorm(tf, grads, config.training.grad_clip) : grads);
-        return lossTensor.dataSync()[0]!;
+        const pass = mlp.trainingPass(x);
+        const batchLoss = trainingLoss.evaluate(pass.net.dataSync() as Float32Array, batch.columns, batch.n, dnet);
+        // A diverged step changes nothing: the trial ends as failed just below.
+        if (Number.isFinite(batchLoss)) update.apply(pass.backward(tf.tensor1d(dnet.subarray(0, batch.n))), lr);
+        return batchLoss;
       });
       trainSeconds += (performance.now() - started) / 1000;
       step++;
@@ -150,37 +148,6 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
   } finally {
     validationX.dispose();
     mlp.dispose();
-    optimizer.dispose();
+    update.dispose();
   }
 }
-
-type Optimizer = tfTypes.Optimizer;
-
-function makeOptimizer(tf: LoadedBackend['tf'], name: TrialConfig['training']['optimizer'], lr: number): Optimizer {
-  switch (name) {
-    case 'adam':
-      return tf.train.adam(lr);
-    case 'sgd':
-      return tf.train.sgd(lr);
-    case 'rmsprop':
-      return tf.train.rmsprop(lr);
-    case 'momentum':
-      return tf.train.momentum(lr, 0.9);
-  }
-}
-
-/** tfjs optimisers read their learning rate on every step; SGD/momentum keep it as a tensor behind setLearningRate. */
-function setLearningRate(optimizer: Optimizer, lr: number): void {
-  const target = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
-  if (target.learningRate === lr) return;
-  if (target.setLearningRate) target.setLearningRate(lr);
-  else target.learningRate = lr;
-}
-
-function clipByGlobalNorm(tf: LoadedBackend['tf'], grads: tfTypes.NamedTensorMap, maxNorm: number): tfTypes.NamedTensorMap {
-  const tensors = Object.values(grads);
-  const norm = tf.sqrt(tf.addN(tensors.map((g) => tf.sum(tf.square(g)))));
-  const factor = tf.div(maxNorm, tf.maximum(norm, maxNorm));
-  return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.mul(g, factor)]));
-}
-

@@ -4,8 +4,9 @@ import { receiveMessageOnPort, threadId, workerData } from 'node:worker_threads'
 import { loadBackend, type LoadedBackend } from './backend.js';
 import { ProblemData } from './data.js';
 import { FeatureError } from '../problem/dataset.js';
-import { trainTrial, type TrialOutcome } from './trainer.js';
-import { VerdictSlot, type ControlMessage, type TrialTask, type WorkerMessage, type WorkerSetup } from './protocol.js';
+import { trainTrial } from './trainer.js';
+import { VerdictSlot, type ControlMessage, type TaskOutcome, type TrialTask, type WorkerMessage, type WorkerSetup } from './protocol.js';
+import { injectedFault } from './fault-injection.js';
 
 const setup = workerData as WorkerSetup;
 
@@ -14,17 +15,24 @@ const VERDICT_TIMEOUT_MS = 30_000;
 
 let ready: Promise<{ backend: LoadedBackend; data: ProblemData }> | undefined;
 
-export default async function runTrialTask(task: TrialTask): Promise<TrialOutcome> {
+export default async function runTrialTask(task: TrialTask): Promise<TaskOutcome> {
   const { port, config } = task;
+  let loaded: LoadedBackend | undefined;
+  /** The last step the trial is known to have reached, for the record of a failure. */
+  let reached = 0;
   try {
     ready ??= (async () => ({ backend: await loadBackend(setup.backend), data: new ProblemData(setup.spec) }))();
     const { backend, data } = await ready;
+    loaded = backend;
     post(task, { type: 'started', worker: threadId, backend: backend.name });
+    const fault = injectedFault(config.number, backend.tf);
     let stopRequested = false;
     let seq = 0;
     const verdicts = task.verdicts ? new VerdictSlot(task.verdicts) : undefined;
     return trainTrial(backend, setup.spec, data, config, {
       onEval: (step, metrics) => {
+        reached = step;
+        fault?.atEval(step);
         post(task, { type: 'eval', step, metrics, seq: ++seq });
         return verdicts ? verdicts.await(seq, VERDICT_TIMEOUT_MS) : 'continue';
       },
@@ -39,9 +47,23 @@ export default async function runTrialTask(task: TrialTask): Promise<TrialOutcom
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
     // A data error already says what and where; anything else is unexpected and says so.
-    return { state: 'failed', value: null, step: 0, error: error instanceof FeatureError ? message : `trial threw: ${message}`, metrics: {} };
+    const failed: TaskOutcome = { state: 'failed', value: null, step: reached, error: error instanceof FeatureError ? message : `trial threw: ${message}`, metrics: {} };
+    if (loaded && !backendWorks(loaded)) {
+      // wasm running out of memory aborts the whole module: every later trial here would fail too.
+      failed.error += ' (the backend broke; the worker thread is replaced)';
+      failed.workerBroken = true;
+    }
+    return failed;
   }
   // The port is closed by the main thread once it has drained it: closing here could drop the last metrics.
+}
+
+function backendWorks({ tf }: LoadedBackend): boolean {
+  try {
+    return tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)).dataSync()[0]) === 2;
+  } catch {
+    return false;
+  }
 }
 
 function post(task: TrialTask, message: WorkerMessage): void {

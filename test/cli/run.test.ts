@@ -209,12 +209,15 @@ describe('Ctrl-C during a run', () => {
   it('stops dispatching, puts running trials back in the queue, exits 130; running again finishes the sweep', async () => {
     const dir = tempDir();
     const db = join(dir, 'int.db');
-    const child = spawn(process.execPath, [CLI, 'run', 'sweeps/seed-equation.yaml', '--db', db, '--steps', '300', '--backend', 'wasm'], { cwd: REPO });
+    // The showcase, shortened: 24 trials of 300 steps.
+    const file = join(dir, 'seed-equation.yaml');
+    writeFileSync(file, readFileSync(join(REPO, 'sweeps/seed-equation.yaml'), 'utf8').replace('run_cap: 160', 'run_cap: 24'));
+    const child = spawn(process.execPath, [CLI, 'run', file, '--db', db, '--steps', '300', '--backend', 'wasm'], { cwd: REPO });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       // interrupt once the first trial has finished and others are running
-      if (/\] trial \d+ complete/.test(stdout) && !child.killed) child.kill('SIGINT');
+      if (/\] trial \d+ (complete|pruned)/.test(stdout) && !child.killed) child.kill('SIGINT');
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(130);
@@ -228,13 +231,13 @@ describe('Ctrl-C during a run', () => {
     expect(states.find((s) => s.state === 'queued')?.n).toBeGreaterThanOrEqual(1);
     const done = states.find((s) => s.state === 'complete')?.n ?? 0;
 
-    const again = sweepdeck(['run', 'sweeps/seed-equation.yaml', '--db', db, '--steps', '300', '--backend', 'wasm'], { timeoutMs: 300_000 });
+    const again = sweepdeck(['run', file, '--db', db, '--steps', '300', '--backend', 'wasm'], { timeoutMs: 300_000 });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`(${done} already done)`);
     const after = new Database(db, { readonly: true });
-    const numbers = (after.prepare("SELECT number FROM trials WHERE state IN ('complete', 'failed') ORDER BY number").all() as { number: number }[]).map((r) => r.number);
+    const numbers = (after.prepare("SELECT number FROM trials WHERE state IN ('complete', 'pruned', 'failed') ORDER BY number").all() as { number: number }[]).map((r) => r.number);
     after.close();
-    expect(numbers).toEqual(Array.from({ length: 48 }, (_, i) => i));
+    expect(numbers).toEqual(Array.from({ length: 24 }, (_, i) => i));
   }, 400_000);
 });
 
@@ -311,8 +314,8 @@ describe('bad input through the CLI', () => {
     const result = sweepdeck(['validate', 'sweeps/seed-equation.yaml', '--json']);
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout) as { trials: number; method: string };
-    expect(plan.method).toBe('random');
-    expect(plan.trials).toBe(48);
+    expect(plan.method).toBe('tpe');
+    expect(plan.trials).toBe(160);
     expect(JSON.parse(sweepdeck(['validate', 'sweeps/smoke.yaml', '--json']).stdout).trials).toBe(4);
   });
 });

@@ -68,7 +68,7 @@ describe('loadSweepText', () => {
 
   it('suggests enum values', () => {
     const error = errorOf(VALID_SWEEP.replace('method: grid', 'method: gird'));
-    expect(error.message).toContain('sweep.yaml:2:9: method: expected one of grid, random; got "gird" (did you mean "grid"?)');
+    expect(error.message).toContain('sweep.yaml:2:9: method: expected one of grid, random, tpe, bayes; got "gird" (did you mean "grid"?)');
   });
 
   it('rejects min >= max in a parameter distribution', () => {

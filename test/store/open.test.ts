@@ -19,7 +19,7 @@ function storeErrorOf(action: () => unknown): StoreError {
 }
 
 describe('openWriteStore on a new file', () => {
-  it('creates schema version 1 with every table, index and view, and a sound file', () => {
+  it('creates schema version 2 with every table, index and view, and a sound file', () => {
     const dbPath = tempDbPath();
     const sweep = sweepRecord();
     const store = openWriteStore(dbPath, sweep);
@@ -27,14 +27,15 @@ describe('openWriteStore on a new file', () => {
     store.close();
 
     const db = new Database(dbPath, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(SCHEMA_VERSION).toBe(2);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     const objects = db.prepare<[], { type: string; name: string }>("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all();
     expect(objects).toEqual([
       { type: 'view', name: 'final_metrics' },
       { type: 'table', name: 'meta' },
       { type: 'table', name: 'metrics' },
+      { type: 'table', name: 'models' },
       { type: 'table', name: 'sweep' },
       { type: 'table', name: 'trials' },
       { type: 'index', name: 'trials_state_value' },

@@ -1,0 +1,54 @@
+// `sweepdeck importance DB [--json]`: ranks the swept parameters by how much of the sweep metric
+// they explain (fANOVA on a random forest, see analysis/importance.ts). Read-only over the store.
+import { openReadStore } from '../store/index.js';
+import { parameterImportance } from '../analysis/importance.js';
+import type { Parameter } from '../search/space.js';
+import { renderTable } from './table.js';
+import { EXIT_OK, UsageError } from './errors.js';
+
+const BAR_WIDTH = 24;
+
+export function importanceCommand(dbPath: string, options: { json?: boolean }, print: (text: string) => void): number {
+  const store = openReadStore(dbPath);
+  let sweep;
+  let trials;
+  try {
+    sweep = store.sweep();
+    trials = store.trials({ states: ['complete'] });
+  } finally {
+    store.close();
+  }
+  const spec = JSON.parse(sweep.specJson) as { parameters?: Parameter[] };
+  const result = parameterImportance(
+    spec.parameters ?? [],
+    trials.filter((t) => t.value !== null).map((t) => ({ params: t.params, value: t.value! })),
+  );
+  if (!result.ok) throw new UsageError(`${dbPath}: ${result.reason}`);
+
+  if (options.json) {
+    print(JSON.stringify(result.importances.map((r) => ({ parameter: r.parameter, importance: r.importance, variance_fraction: r.varianceFraction })), null, 2));
+    return EXIT_OK;
+  }
+  const metric = result.target === 'log10' ? `log10(${sweep.metricName})` : sweep.metricName;
+  const top = result.importances[0]?.importance ?? 0;
+  print(
+    [
+      `sweep ${sweep.name}: which parameters explain ${metric}, from ${result.trials} complete trials`,
+      `method: ${result.method}; importances sum to 1`,
+      ...(result.target === 'log10' ? [`(${sweep.metricName} spans more than a decade, so its log10 is explained)`] : []),
+      '',
+      renderTable(
+        ['parameter', 'importance', ''],
+        result.importances.map((r) => [r.parameter, r.importance.toFixed(3), bar(top > 0 ? r.importance / top : 0)]),
+      ),
+      '',
+      `main effects explain ${(result.mainEffects * 100).toFixed(0)}% of the variance of ${metric} in the forest; the rest comes from interactions between parameters`,
+    ].join('\n'),
+  );
+  return EXIT_OK;
+}
+
+function bar(fraction: number): string {
+  const eighths = Math.round(fraction * BAR_WIDTH * 8);
+  return '█'.repeat(Math.floor(eighths / 8)) + (eighths % 8 ? '▏▎▍▌▋▊▉'[(eighths % 8) - 1]! : '');
+}

@@ -1,0 +1,78 @@
+// The top two lines: what sweep this is and how it runs (status, name, method, workers, elapsed,
+// ETA, backend and device), then a progress bar over the planned trials and the count per state.
+import { Box, Text } from 'ink';
+import type { TrialState } from '../../store/read.js';
+import { countStates, type DashboardState } from '../state.js';
+import { elapsedSeconds, etaSeconds, progress } from '../derive.js';
+import { clock, progressBar, STATE_COLOR, STATE_SYMBOL } from '../text.js';
+
+export interface HeaderProps {
+  state: DashboardState;
+  now: number;
+  width: number;
+}
+
+function StatusBadge({ state }: { state: DashboardState }) {
+  if (state.mode === 'watch') {
+    if (state.status === 'running') return <Text color="cyan" bold>{`◉ watching live${state.writer ? ` (pid ${state.writer.pid})` : ''}`}</Text>;
+    if (state.status === 'finished') return <Text color="green" bold>✓ finished</Text>;
+    return <Text color="yellow" bold>○ not running</Text>;
+  }
+  switch (state.status) {
+    case 'running':
+      return <Text color="cyan" bold>▶ running</Text>;
+    case 'stopping':
+      return <Text color="yellow" bold>■ stopping…</Text>;
+    case 'stopped':
+      return <Text color="yellow" bold>■ stopped</Text>;
+    default:
+      return <Text color="green" bold>✓ finished</Text>;
+  }
+}
+
+const COUNT_ORDER: readonly TrialState[] = ['running', 'complete', 'pruned', 'failed', 'queued'];
+
+export function Header({ state, now, width }: HeaderProps) {
+  const sweep = state.sweep;
+  if (!sweep) {
+    return (
+      <Box flexDirection="column" width={width} height={2}>
+        <Text>sweepdeck: starting…</Text>
+        <Text> </Text>
+      </Box>
+    );
+  }
+  const elapsed = elapsedSeconds(state, now);
+  const eta = etaSeconds(state, now);
+  const facts = [
+    sweep.method,
+    sweep.workers !== null ? `${sweep.workers} worker${sweep.workers === 1 ? '' : 's'}` : null,
+    elapsed !== null ? `${clock(elapsed)} elapsed` : null,
+    state.status === 'running' || state.status === 'stopping' ? `ETA ${eta !== null ? clock(eta) : '…'}` : null,
+    `${sweep.backend}${sweep.device ? ` (${sweep.device})` : ''}`,
+  ].filter((f): f is string => f !== null);
+
+  const { done, total } = progress(state);
+  const counts = countStates(state);
+  const tally = `${done}/${total}`;
+  // The bar takes what the counts leave, between 8 and 40 cells.
+  const countsWidth = COUNT_ORDER.reduce((sum, s) => sum + `${STATE_SYMBOL[s]} ${counts[s]} ${s}`.length + 1, 1);
+  const barWidth = Math.max(8, Math.min(40, width - tally.length - countsWidth - 1));
+  return (
+    <Box flexDirection="column" width={width} height={2}>
+      <Text wrap="truncate">
+        <StatusBadge state={state} />
+        {'  '}
+        <Text bold>{sweep.name}</Text>
+        <Text dimColor>{'  ' + facts.join(' · ')}</Text>
+      </Text>
+      <Text wrap="truncate">
+        <Text color="green">{progressBar(total > 0 ? done / total : 0, barWidth)}</Text>
+        {` ${tally} `}
+        {COUNT_ORDER.map((s) => (
+          <Text key={s} color={counts[s] > 0 ? STATE_COLOR[s] : 'gray'}>{` ${STATE_SYMBOL[s]} ${counts[s]} ${s}`}</Text>
+        ))}
+      </Text>
+    </Box>
+  );
+}

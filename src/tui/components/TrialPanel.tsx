@@ -1,0 +1,119 @@
+// One trial in detail: the best so far, or the one opened with Enter. Its state, parameters and
+// the line chart of its validation curve (log y axis when the values are positive, as labelled).
+import { Box, Text } from 'ink';
+import { formatMetric, formatParamValue } from '../../run/format.js';
+import type { TrialView } from '../state.js';
+import { lineChart, type ChartLines } from '../chart.js';
+import { STATE_COLOR, truncate } from '../text.js';
+
+export interface TrialPanelProps {
+  trial: TrialView | null;
+  /** best: the best trial so far; details: the trial the user opened; leading: the running trial furthest along, before any completes. */
+  role: 'best' | 'details' | 'leading';
+  metricName: string;
+  width: number;
+  /** Plot rows of the chart. */
+  chartRows: number;
+  /** Lines for the details and parameters. */
+  infoRows: number;
+  /** Details beside the chart (narrow screens) or below it (the wide layout's right column). */
+  arrangement: 'beside' | 'below';
+}
+
+interface InfoLine {
+  text: string;
+  color?: string;
+  dim?: boolean;
+}
+
+/** The details of a trial as lines: progress, reason (failed/pruned), then one line per parameter. */
+export function infoLines(trial: TrialView, metricName: string): InfoLine[] {
+  const lines: InfoLine[] = [];
+  const where = trial.worker !== null && trial.state === 'running' ? ` on worker ${trial.worker}` : '';
+  const steps = trial.steps !== null ? `${trial.step}/${trial.steps}` : String(trial.step);
+  lines.push({ text: `${trial.state} · step ${steps}${where}`, color: STATE_COLOR[trial.state] });
+  lines.push({ text: `${metricName} ${formatMetric(trial.current)} · best ${formatMetric(trial.best)}` });
+  if (trial.error) lines.push({ text: `reason: ${trial.error}`, color: 'red' });
+  for (const [path, value] of Object.entries(trial.params)) lines.push({ text: `${path} = ${formatParamValue(value)}`, dim: false });
+  return lines;
+}
+
+function Info({ lines, rows, width }: { lines: InfoLine[]; rows: number; width: number }) {
+  const shown = lines.length > rows ? [...lines.slice(0, Math.max(0, rows - 1)), { text: `… ${lines.length - rows + 1} more`, dim: true }] : lines;
+  return (
+    <Box flexDirection="column" width={width} height={rows}>
+      {shown.map((line, i) => (
+        <Text key={i} wrap="truncate" {...(line.color ? { color: line.color } : {})} dimColor={line.dim ?? false}>
+          {truncate(line.text, width)}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+function Chart({ chart, empty, width, rows }: { chart: ChartLines | null; empty: string; width: number; rows: number }) {
+  if (!chart) {
+    return (
+      <Box width={width} height={rows + 1}>
+        <Text dimColor>{empty}</Text>
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={width} height={rows + 1}>
+      {chart.lines.map((line, i) => (
+        <Text key={i} wrap="truncate" color={i < rows ? 'cyan' : 'gray'}>
+          {line}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+export function TrialPanel(props: TrialPanelProps) {
+  const { trial, width, chartRows, infoRows, metricName } = props;
+  const height = props.arrangement === 'beside' ? chartRows + 2 : chartRows + 2 + infoRows;
+  if (!trial) {
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        <Text bold>best trial</Text>
+        <Text dimColor>no complete trial yet</Text>
+      </Box>
+    );
+  }
+  const infoWidth = props.arrangement === 'beside' ? Math.min(40, Math.floor(width * 0.42)) : width;
+  const chartWidth = props.arrangement === 'beside' ? width - infoWidth - 2 : width;
+  const curve = trial.curve;
+  const chart = curve && curve.length > 0 ? lineChart(curve, { width: chartWidth, height: chartRows, ...(trial.steps !== null ? { xMax: trial.steps } : {}) }) : null;
+  const empty = curve === undefined ? 'loading the curve…' : 'no evaluation yet';
+  const title = props.role === 'best' ? `best: trial ${trial.number}` : props.role === 'leading' ? `no complete trial yet · trial ${trial.number} (running)` : `trial ${trial.number}`;
+  const chartName = `validation ${metricName}${chart?.logScale ? ' (log scale)' : ''}`;
+  const hint = props.role === 'details' ? ' · esc: back to best' : '';
+  const lines = infoLines(trial, metricName);
+
+  if (props.arrangement === 'beside') {
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        <Text wrap="truncate">
+          <Text bold {...(props.role === 'best' ? { color: 'yellow' } : {})}>{title}</Text>
+          <Text dimColor>{` · ${chartName}${hint}`}</Text>
+        </Text>
+        <Box flexDirection="row">
+          <Info lines={lines} rows={chartRows + 1} width={infoWidth} />
+          <Box width={2} />
+          <Chart chart={chart} empty={empty} width={chartWidth} rows={chartRows} />
+        </Box>
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text wrap="truncate">
+        <Text bold {...(props.role === 'best' ? { color: 'yellow' } : {})}>{title}</Text>
+        <Text dimColor>{` · ${chartName}${hint}`}</Text>
+      </Text>
+      <Chart chart={chart} empty={empty} width={width} rows={chartRows} />
+      <Info lines={lines} rows={infoRows} width={width} />
+    </Box>
+  );
+}

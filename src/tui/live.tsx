@@ -1,0 +1,121 @@
+// The dashboard for `sweepdeck run`: a reporter like the line printer (emit takes every SweepEvent),
+// drawing into the alternate screen at a bounded rate. q/Ctrl-C go to the caller's stop path (the
+// same as SIGINT: the first stops gracefully, the second quits at once). When the dashboard closes,
+// the terminal is as it was and the run's summary lines are printed, so the scrollback keeps them.
+import { render, type Instance } from 'ink';
+import type { SweepEvent } from '../run/events.js';
+import { lineReporter } from '../run/line-reporter.js';
+import { openReadStore } from '../store/open.js';
+import { DashboardStore } from './store.js';
+import { emptyState, markStopping, type DashboardState } from './state.js';
+import { historyState } from './watch-loader.js';
+import { Dashboard, DEFAULT_REFRESH_MS } from './components/Dashboard.js';
+import { enterAlternateScreen } from './terminal.js';
+
+export interface LiveDashboardOptions {
+  /** Where to draw: a terminal (process.stdout), or any TTY-like stream with columns and rows (bench). */
+  stdout: NodeJS.WriteStream;
+  /** Keys are read from it when it is a terminal. Without one there are no keys and nothing waits for q. */
+  stdin?: NodeJS.ReadStream;
+  /** The results DB: trials that earlier runs finished are shown from it. */
+  dbPath?: string;
+  /**
+   * q or Ctrl-C while the sweep runs: what the first and the second SIGINT do (run.ts: abort the
+   * controller; then close the dashboard and exit). Called again on every press.
+   */
+  onInterrupt(): void;
+  /** Where the summary lines go once the dashboard is gone (stdout's line writer). */
+  print(line: string): void;
+  /** Frame interval (default 100 ms: at most 10 frames a second). */
+  refreshMs?: number;
+}
+
+export interface LiveDashboard {
+  /** The reporter: pass it to runSweep as `emit`. Costs a reducer step, never a render. */
+  emit(event: SweepEvent): void;
+  /** A stop was asked for by other means (a signal): the header says "stopping…". */
+  stopping(): void;
+  /**
+   * After runSweep returned: when someone is at the keyboard and the sweep ran to its end, waits
+   * for q so the results can be browsed; then closes and prints the summary.
+   */
+  finish(): Promise<void>;
+  /** Unmounts and restores the terminal; synchronous and idempotent, safe on any exit path. */
+  close(): void;
+}
+
+function initialState(dbPath: string | undefined): DashboardState {
+  if (dbPath === undefined) return emptyState('live');
+  try {
+    const store = openReadStore(dbPath);
+    try {
+      return historyState(store, dbPath, Date.now());
+    } finally {
+      store.close();
+    }
+  } catch {
+    // The earlier trials are a nicety: the run goes on without them.
+    return emptyState('live');
+  }
+}
+
+export function startLiveDashboard(options: LiveDashboardOptions): LiveDashboard {
+  const store = new DashboardStore(initialState(options.dbPath));
+  const interactive = options.stdin?.isTTY === true;
+  const summary: SweepEvent[] = [];
+  let quitPressed: () => void = () => {};
+  const quit = new Promise<void>((resolve) => (quitPressed = resolve));
+
+  const onQuit = () => {
+    const status = store.state.status;
+    if (status === 'running' || status === 'stopping') options.onInterrupt();
+    else quitPressed();
+  };
+
+  const leaveScreen = enterAlternateScreen(options.stdout);
+  let instance: Instance | undefined;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    process.off('exit', close);
+    // Unmount first (its last frame goes to the alternate screen), then back to the shell's screen.
+    instance?.unmount();
+    leaveScreen();
+  };
+  // process.exit() (a second Ctrl-C) skips finally blocks: restore the terminal on the way out anyway.
+  process.on('exit', close);
+
+  instance = render(<Dashboard store={store} interactive={interactive} onQuit={onQuit} refreshMs={options.refreshMs ?? DEFAULT_REFRESH_MS} />, {
+    stdout: options.stdout,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+    exitOnCtrlC: false,
+    // Only a real terminal's console is ours to redirect; a bench's console stays its own.
+    patchConsole: options.stdout === process.stdout,
+    maxFps: 1000 / (options.refreshMs ?? DEFAULT_REFRESH_MS),
+    // Not incrementalRendering: in ink 6.8 it starts each frame one line too low when the frame ends
+    // in a newline (as ours does: it is one line shorter than the screen). Each frame is one write
+    // instead, in synchronized-output brackets where the terminal supports them.
+  });
+
+  return {
+    emit(event) {
+      if (event.type === 'sweep-started' || event.type === 'sweep-finished') summary.push(event);
+      store.dispatch(event);
+    },
+    stopping() {
+      store.update(markStopping);
+      // A signal while the finished dashboard waits for q: stop waiting.
+      if (store.state.status === 'finished' || store.state.status === 'stopped') quitPressed();
+    },
+    async finish() {
+      if (interactive && !closed && store.state.status === 'finished') await quit;
+      close();
+      // What the line reporter would have said at the start and the end, for the scrollback.
+      const metric = store.state.sweep?.metric.name ?? '';
+      const report = lineReporter(metric, options.print);
+      for (const event of summary) report(event);
+    },
+    close,
+  };
+}
