@@ -96,12 +96,30 @@ async function runLoadedSweep(spec: SweepSpec, record: SweepRecord, dbPath: stri
   }
 
   const store = openWriteStore(dbPath, record);
+  let storeClosed = false;
+  const closeStore = () => {
+    if (storeClosed) return;
+    storeClosed = true;
+    try {
+      store.close();
+    } catch (error) {
+      // The last flush failed (the disk filled up, the file went read-only): committed trials are intact.
+      io.err(`error: could not write the last metrics to ${dbPath}: ${(error as Error).message}; every committed trial is intact`);
+    }
+  };
   const controller = new AbortController();
   // The live dashboard when stdout is a terminal (and no --no-tui); plain lines otherwise. Its q and
   // Ctrl-C (raw mode: the terminal sends no SIGINT) take the same path as the signals below.
   const dashboard =
     flags.tui && dashboardSupported(process.stdout)
-      ? await startLiveDashboard({ stdout: process.stdout, stdin: process.stdin, dbPath, onInterrupt: () => onSignal('SIGINT'), print: io.out })
+      ? await startLiveDashboard({
+          stdout: process.stdout,
+          stdin: process.stdin,
+          dbPath,
+          onInterrupt: () => onSignal('SIGINT'),
+          print: io.out,
+          parameters: spec.parameters,
+        })
       : undefined;
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -133,6 +151,9 @@ async function runLoadedSweep(spec: SweepSpec, record: SweepRecord, dbPath: stri
         ...(flags.maxFailures !== undefined ? { maxFailures: flags.maxFailures } : {}),
       },
     });
+    // The run is over: give up the DB before the dashboard waits for q, so another run or a
+    // `watch` sees the sweep as finished while this one is still on screen.
+    closeStore();
     // Waits for q when the sweep ran to its end, then restores the terminal and prints the summary.
     await dashboard?.finish();
     if (result.best) io.out(`see: npx sweepdeck best ${dbPath}   ·   npx sweepdeck show ${dbPath} ${result.best.number}`);
@@ -155,11 +176,6 @@ async function runLoadedSweep(spec: SweepSpec, record: SweepRecord, dbPath: stri
     dashboard?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    try {
-      store.close();
-    } catch (error) {
-      // The last flush failed (the disk filled up, the file went read-only): committed trials are intact.
-      io.err(`error: could not write the last metrics to ${dbPath}: ${(error as Error).message}; every committed trial is intact`);
-    }
+    closeStore();
   }
 }

@@ -1,7 +1,7 @@
 // What the components compute from a DashboardState: the rows to list (sorted, filtered), the
 // parameters worth a column, progress, elapsed time and the ETA. Pure functions of the state.
 import type { TrialState } from '../store/read.js';
-import { FINISHED_STATES, isBetter, type DashboardState, type Goal, type TrialView } from './state.js';
+import { isBetter, type DashboardState, type Goal, type TrialView } from './state.js';
 
 export type SortKey = 'number' | 'metric';
 export const SORT_KEYS: readonly SortKey[] = ['number', 'metric'];
@@ -79,8 +79,4 @@ export function etaSeconds(state: DashboardState, now: number): number | null {
   if (work < 0.05) return null;
   const left = state.sweep.total - state.doneBeforeRun - work;
   return Math.max(0, (left * elapsed) / work);
-}
-
-export function isFinished(trial: TrialView): boolean {
-  return FINISHED_STATES.has(trial.state);
 }

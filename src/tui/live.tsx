@@ -7,10 +7,12 @@ import type { SweepEvent } from '../run/events.js';
 import { lineReporter } from '../run/line-reporter.js';
 import { openReadStore } from '../store/open.js';
 import { DashboardStore } from './store.js';
-import { emptyState, markStopping, type DashboardState } from './state.js';
+import { emptyState, markStopping, type DashboardState, type TrialView } from './state.js';
 import { historyState } from './watch-loader.js';
 import { Dashboard, DEFAULT_REFRESH_MS } from './components/Dashboard.js';
 import { enterAlternateScreen } from './terminal.js';
+import { ImportanceFeed } from './importance-feed.js';
+import type { Parameter } from '../search/space.js';
 
 export interface LiveDashboardOptions {
   /** Where to draw: a terminal (process.stdout), or any TTY-like stream with columns and rows (bench). */
@@ -28,6 +30,8 @@ export interface LiveDashboardOptions {
   print(line: string): void;
   /** Frame interval (default 100 ms: at most 10 frames a second). */
   refreshMs?: number;
+  /** The sweep's parameters: with them, the dashboard ranks them by importance as trials complete. */
+  parameters?: readonly Parameter[];
 }
 
 export interface LiveDashboard {
@@ -61,6 +65,36 @@ function initialState(dbPath: string | undefined): DashboardState {
 
 export function startLiveDashboard(options: LiveDashboardOptions): LiveDashboard {
   const store = new DashboardStore(initialState(options.dbPath));
+  const importance = options.parameters ? new ImportanceFeed(options.parameters) : undefined;
+  const refreshImportance = (final: boolean) => {
+    const ranked = importance?.update(store.state, final);
+    if (ranked) store.update((state) => ({ ...state, importance: ranked }));
+  };
+  refreshImportance(false);
+  /** Which trials' models the DB keeps changes as better trials complete: a short read after each one. */
+  const refreshKeptModels = () => {
+    if (options.dbPath === undefined) return;
+    let kept: Set<number>;
+    try {
+      const reader = openReadStore(options.dbPath);
+      try {
+        kept = new Set(reader.keptModels().map((m) => m.number));
+      } finally {
+        reader.close();
+      }
+    } catch {
+      return; // a nicety, like the history: the run goes on without it
+    }
+    store.update((state) => {
+      let trials: Map<number, TrialView> | undefined;
+      for (const [number, trial] of state.trials) {
+        if ((trial.modelKept ?? false) === kept.has(number)) continue;
+        trials ??= new Map(state.trials);
+        trials.set(number, { ...trial, modelKept: kept.has(number) });
+      }
+      return trials ? { ...state, trials } : state;
+    });
+  };
   const interactive = options.stdin?.isTTY === true;
   const summary: SweepEvent[] = [];
   let quitPressed: () => void = () => {};
@@ -102,6 +136,10 @@ export function startLiveDashboard(options: LiveDashboardOptions): LiveDashboard
     emit(event) {
       if (event.type === 'sweep-started' || event.type === 'sweep-finished') summary.push(event);
       store.dispatch(event);
+      if ((event.type === 'trial-finished' && event.state === 'complete') || event.type === 'sweep-finished') {
+        refreshImportance(event.type === 'sweep-finished');
+        if (event.type === 'trial-finished') refreshKeptModels();
+      }
     },
     stopping() {
       store.update(markStopping);

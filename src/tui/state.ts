@@ -30,6 +30,8 @@ export interface TrialView {
   error: string | null;
   /** The sweep metric's validation curve; undefined when not loaded (watch mode loads only the ones shown). */
   curve?: readonly CurvePoint[];
+  /** Whether the DB keeps this trial's trained model (keep_models), for predict/explain/export-model. */
+  modelKept?: boolean;
 }
 
 export interface WorkerLane {

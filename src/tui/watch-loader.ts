@@ -61,6 +61,7 @@ export class WatchLoader {
         if (t.state === 'complete' && t.value !== null && isBetter(goal, t.value, best?.value ?? null)) best = { number: t.number, value: t.value };
       }
       const curveNumbers = new Set([...(options.curvesFor ?? []), ...(best ? [best.number] : [])]);
+      const kept = new Set(this.store.keptModels().map((m) => m.number));
 
       const trials = new Map<number, TrialView>();
       for (const t of listing) {
@@ -77,6 +78,7 @@ export class WatchLoader {
           stepsPerS: t.state === 'running' ? (latest.get(`${t.id} steps_per_s`) ?? null) : null,
           error: t.error,
         };
+        if (kept.has(t.number)) view.modelKept = true;
         if (curveNumbers.has(t.number)) view.curve = this.curve(t);
         trials.set(t.number, view);
       }

@@ -8,6 +8,9 @@ import { WatchLoader } from './watch-loader.js';
 import { LOG_LIMIT, type DashboardState } from './state.js';
 import { Dashboard } from './components/Dashboard.js';
 import { enterAlternateScreen } from './terminal.js';
+import { ImportanceFeed } from './importance-feed.js';
+import type { ParamImportance } from './state.js';
+import type { SweepSpec } from '../spec/types.js';
 
 export interface WatchOptions {
   store: ReadStore;
@@ -23,7 +26,14 @@ const FULL_RELOAD_MS = 2000;
 /** Shows the dashboard until q, Ctrl-C, SIGINT or SIGTERM. */
 export async function watchDashboard(options: WatchOptions): Promise<void> {
   const loader = new WatchLoader(options.store, options.dbPath);
-  const dashboard = new DashboardStore(loader.load({ now: Date.now() }));
+  const feed = new ImportanceFeed((JSON.parse(options.store.sweep().specJson) as SweepSpec).parameters);
+  let importance: readonly ParamImportance[] | undefined;
+  /** Each load builds the state afresh: importance is carried over, and recomputed as trials complete. */
+  const withImportance = (state: DashboardState): DashboardState => {
+    importance = feed.update(state, state.status !== 'running' && state.status !== 'stopping') ?? importance;
+    return importance ? { ...state, importance } : state;
+  };
+  const dashboard = new DashboardStore(withImportance(loader.load({ now: Date.now() })));
   let curvesFor: number[] = [];
   let seenVersion = options.store.dataVersion();
   let loadedAt = Date.now();
@@ -35,7 +45,7 @@ export async function watchDashboard(options: WatchOptions): Promise<void> {
     seenVersion = version;
     loadedAt = now;
     try {
-      const next = loader.load({ now, curvesFor });
+      const next = withImportance(loader.load({ now, curvesFor }));
       dashboard.update(() => next);
     } catch (error) {
       // A DB that cannot be read for a moment (busy, or going away): say so and keep trying.

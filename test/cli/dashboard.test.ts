@@ -123,12 +123,12 @@ describe('sweepdeck run on a terminal: the dashboard', () => {
 
   it('q during a run stops it gracefully (running trials go back to the queue); watch follows it from a second terminal', async () => {
     const interrupted = join(dir, 'interrupted.db');
-    start('stop', ['run', 'sweeps/seed-equation.yaml', '--db', interrupted, '--steps', '300', '--backend', 'wasm', '--workers', '2']);
+    start('stop', ['run', 'sweeps/seed-equation.yaml', '--db', interrupted, '--steps', '2000', '--backend', 'wasm', '--workers', '2']);
     await waitFor('stop', /✓ [1-9]\d* complete/);
     // watch from a second terminal while it runs
     start('live-watch', ['watch', interrupted, '--interval', '200'], { columns: 100, rows: 30 });
     const watching = await waitFor('live-watch', /◉ watching live \(pid \d+\)[\s\S]*\d+ running/);
-    expect(watching).toMatch(/seed-equation {2}random/);
+    expect(watching).toMatch(/seed-equation {2}(random|tpe|grid) · /);
     keys('live-watch', 'q');
     await waitFor('live-watch', /EXIT=0/);
 

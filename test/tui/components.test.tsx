@@ -157,6 +157,18 @@ describe('TrialPanel', () => {
     expect(text).toContain('no evaluation yet');
   });
 
+  it('wraps a long reason instead of cutting it', () => {
+    const reason = 'diverged: validation rel_l1 is Infinity at step 1400 after the learning rate warm-up ended';
+    const failed = { ...state.trials.get(2)!, error: reason };
+    const text = frame(<TrialPanel trial={failed} role="details" metricName="rel_l1" width={60} chartRows={4} infoRows={5} arrangement="beside" />);
+    const joined = text
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .join('');
+    expect(joined).toContain(`reason: ${reason}`);
+    for (const line of lines(text)) expect([...line].length).toBeLessThanOrEqual(60);
+  });
+
   it('says so when nothing has completed', () => {
     expect(frame(<TrialPanel trial={null} role="best" metricName="rel_l1" width={80} chartRows={4} infoRows={5} arrangement="beside" />)).toContain(
       'no complete trial yet',

@@ -31,7 +31,8 @@ function sampleDb(goal: 'minimize' | 'maximize' = 'minimize'): string {
   store.addMetrics(t0, 20, metrics(0.9));
   store.addMetrics(t0, 40, metrics(0.3));
   store.addMetrics(t0, 60, metrics(0.4));
-  store.finishTrial(t0, { state: 'complete', value: 0.4, step: 60 });
+  const model = { layerSizes: [2, 1], activations: [], kernels: [new Float32Array([1, 2])], biases: [new Float32Array([0])], norm: { mean: [0, 0], std: [1, 1] } };
+  store.finishTrial(t0, { state: 'complete', value: 0.4, step: 60 }, model);
   const t1 = store.insertTrial({ number: 1, params: { lr: 0.2, features: 'raw' }, config: null, steps: 60 });
   store.markRunning(t1, 2, 'wasm');
   store.finishTrial(t1, { state: 'failed', value: null, step: 3, error: 'diverged: training loss is NaN at step 3' });
@@ -55,6 +56,15 @@ function withReader<T>(dbPath: string, use: (reader: ReadStore) => T): T {
     reader.close();
   }
 }
+
+describe('kept models', () => {
+  it('are marked on their trials, and only on them', () => {
+    const dbPath = sampleDb();
+    const state = withReader(dbPath, (reader) => new WatchLoader(reader, dbPath).load({ now: Date.now() }));
+    expect(state.trials.get(0)!.modelKept).toBe(true);
+    expect([1, 2, 3, 4].map((n) => state.trials.get(n)?.modelKept ?? false)).toEqual([false, false, false, false]);
+  });
+});
 
 describe('ReadStore queries for the dashboard', () => {
   it('lists trials without configs, reads the latest and the best metric per trial', () => {

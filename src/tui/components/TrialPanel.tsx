@@ -24,6 +24,20 @@ interface InfoLine {
   text: string;
   color?: string;
   dim?: boolean;
+  /** Continued on the next lines rather than cut (a failure's reason). */
+  wrap?: boolean;
+  /** A parameter: these give way first (to a "… N more" line) when the lines do not fit. */
+  param?: boolean;
+}
+
+/** Splits the lines that wrap into pieces of `width` characters. */
+function wrapLines(lines: InfoLine[], width: number): InfoLine[] {
+  return lines.flatMap((line) => {
+    if (!line.wrap || line.text.length <= width || width < 10) return [line];
+    const pieces: InfoLine[] = [];
+    for (let at = 0; at < line.text.length; at += width) pieces.push({ ...line, text: line.text.slice(at, at + width) });
+    return pieces;
+  });
 }
 
 /** The details of a trial as lines: progress, reason (failed/pruned), then one line per parameter. */
@@ -33,13 +47,22 @@ export function infoLines(trial: TrialView, metricName: string): InfoLine[] {
   const steps = trial.steps !== null ? `${trial.step}/${trial.steps}` : String(trial.step);
   lines.push({ text: `${trial.state} · step ${steps}${where}`, color: STATE_COLOR[trial.state] });
   lines.push({ text: `${metricName} ${formatMetric(trial.current)} · best ${formatMetric(trial.best)}` });
-  if (trial.error) lines.push({ text: `reason: ${trial.error}`, color: 'red' });
-  for (const [path, value] of Object.entries(trial.params)) lines.push({ text: `${path} = ${formatParamValue(value)}`, dim: false });
+  if (trial.error) lines.push({ text: `reason: ${trial.error}`, color: 'red', wrap: true });
+  if (trial.modelKept) lines.push({ text: `model kept · predict, explain, export-model --trial ${trial.number}`, color: 'green', wrap: true });
+  for (const [path, value] of Object.entries(trial.params)) lines.push({ text: `${path} = ${formatParamValue(value)}`, param: true });
   return lines;
 }
 
-function Info({ lines, rows, width }: { lines: InfoLine[]; rows: number; width: number }) {
-  const shown = lines.length > rows ? [...lines.slice(0, Math.max(0, rows - 1)), { text: `… ${lines.length - rows + 1} more`, dim: true }] : lines;
+function Info({ lines: given, rows, width }: { lines: InfoLine[]; rows: number; width: number }) {
+  const lines = wrapLines(given, width);
+  let shown = lines;
+  if (lines.length > rows) {
+    const head = lines.filter((l) => !l.param);
+    const params = lines.filter((l) => l.param);
+    // The details and the whole reason first; the parameters that fit after them, then a count.
+    shown = [...head, ...params.slice(0, Math.max(0, rows - 1 - head.length))].slice(0, rows);
+    if (shown.length < rows) shown.push({ text: `… ${lines.length - shown.length} more`, dim: true });
+  }
   return (
     <Box flexDirection="column" width={width} height={rows}>
       {shown.map((line, i) => (
@@ -81,10 +104,12 @@ export function TrialPanel(props: TrialPanelProps) {
       </Box>
     );
   }
-  const infoWidth = props.arrangement === 'beside' ? Math.min(40, Math.floor(width * 0.42)) : width;
-  const chartWidth = props.arrangement === 'beside' ? width - infoWidth - 2 : width;
   const curve = trial.curve;
-  const chart = curve && curve.length > 0 ? lineChart(curve, { width: chartWidth, height: chartRows, ...(trial.steps !== null ? { xMax: trial.steps } : {}) }) : null;
+  const hasCurve = curve !== undefined && curve.length > 0;
+  // Beside the chart the details get up to 40 columns; with no curve to draw, most of the width.
+  const infoWidth = props.arrangement === 'beside' ? (hasCurve ? Math.min(40, Math.floor(width * 0.42)) : width - 22) : width;
+  const chartWidth = props.arrangement === 'beside' ? width - infoWidth - 2 : width;
+  const chart = hasCurve ? lineChart(curve, { width: chartWidth, height: chartRows, ...(trial.steps !== null ? { xMax: trial.steps } : {}) }) : null;
   const empty = curve === undefined ? 'loading the curve…' : 'no evaluation yet';
   const title = props.role === 'best' ? `best: trial ${trial.number}` : props.role === 'leading' ? `no complete trial yet · trial ${trial.number} (running)` : `trial ${trial.number}`;
   const chartName = `validation ${metricName}${chart?.logScale ? ' (log scale)' : ''}`;

@@ -1,0 +1,142 @@
+// `npm run bench:search`: on the showcase problem (sweeps/seed-equation.yaml), compares random
+// search and TPE, each with and without ASHA pruning, under the same wall-clock budget and the
+// same workers: the best metric reached, the time to reach a target, and the trials and training
+// steps spent. Not a test: it asserts nothing, it reports.
+//
+//   npm run bench:search -- [--budget 3m] [--seeds 1] [--workers 2] [--target 0.01] [--json FILE]
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import Database from 'better-sqlite3';
+import { loadSweepText } from '../spec/load.js';
+import { openWriteStore } from '../store/index.js';
+import { runSweep } from '../run/orchestrator.js';
+import { parseDuration, formatBudget } from '../run/stop-rules.js';
+import { sweepRecord } from '../commands/run.js';
+import { formatDuration, formatMetric } from '../run/format.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string): string => {
+  const at = args.indexOf(name);
+  return at >= 0 && args[at + 1] !== undefined ? args[at + 1]! : fallback;
+};
+const budgetSeconds = parseDuration(flag('--budget', '3m'));
+if (budgetSeconds === undefined) throw new Error(`--budget: expected a duration like 90s or 3m, got ${flag('--budget', '')}`);
+const seeds = Number(flag('--seeds', '1'));
+const workers = Number(flag('--workers', String(availableParallelism())));
+const target = Number(flag('--target', '0.01'));
+const jsonOut = args.includes('--json') ? flag('--json', 'results/bench-search.json') : undefined;
+
+interface Method {
+  label: string;
+  method: 'random' | 'tpe';
+  asha: boolean;
+}
+const METHODS: Method[] = [
+  { label: 'random', method: 'random', asha: false },
+  { label: 'random + ASHA', method: 'random', asha: true },
+  { label: 'tpe', method: 'tpe', asha: false },
+  { label: 'tpe + ASHA', method: 'tpe', asha: true },
+];
+
+const showcase = readFileSync(new URL('../../sweeps/seed-equation.yaml', import.meta.url), 'utf8');
+
+/** The showcase with another method and pruner, more trials than the budget allows, and a seed. */
+function variant(m: Method, seed: number): string {
+  const doc = parseDocument(showcase);
+  doc.set('method', m.method);
+  doc.set('run_cap', 100_000);
+  doc.set('seed', seed);
+  if (!m.asha) doc.delete('early_terminate');
+  return doc.toString();
+}
+
+interface Outcome {
+  best: number | null;
+  /** Seconds from the start to the first complete trial at or below the target; null if never. */
+  toTarget: number | null;
+  trials: number;
+  complete: number;
+  pruned: number;
+  steps: number;
+}
+
+async function measure(m: Method, seed: number): Promise<Outcome> {
+  const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-search-'));
+  const dbPath = join(dir, 'bench.db');
+  try {
+    const text = variant(m, seed);
+    const { spec } = loadSweepText(`seed-equation (${m.label})`, text);
+    const store = openWriteStore(dbPath, sweepRecord(spec, text));
+    const started = Date.now();
+    try {
+      await runSweep({ spec, store, dbPath, workers, backend: 'wasm', emit: () => {}, limits: { timeBudgetSeconds: budgetSeconds } });
+    } finally {
+      store.close();
+    }
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      const rows = db.prepare("SELECT state, value, step, finished_at FROM trials WHERE state IN ('complete', 'pruned', 'failed')").all() as {
+        state: string;
+        value: number | null;
+        step: number | null;
+        finished_at: string;
+      }[];
+      const complete = rows.filter((r) => r.state === 'complete' && r.value !== null);
+      const reached = complete.filter((r) => r.value! <= target).map((r) => (Date.parse(r.finished_at) - started) / 1000);
+      return {
+        best: complete.length ? Math.min(...complete.map((r) => r.value!)) : null,
+        toTarget: reached.length ? Math.min(...reached) : null,
+        trials: rows.length,
+        complete: complete.length,
+        pruned: rows.filter((r) => r.state === 'pruned').length,
+        steps: rows.reduce((sum, r) => sum + (r.step ?? 0), 0),
+      };
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `sweepdeck bench:search: sweeps/seed-equation.yaml, ${formatBudget(budgetSeconds!)} per run, ${workers} workers (wasm), ` +
+      `seed${seeds === 1 ? '' : 's'} 1${seeds > 1 ? `..${seeds}` : ''}; target rel_l1 ≤ ${target}\n`,
+  );
+  const results: Record<string, Outcome[]> = {};
+  // Interleaved by seed, so that a machine that gets slower over the run penalises every method alike.
+  for (let seed = 1; seed <= seeds; seed++) {
+    for (const m of METHODS) {
+      const outcome = await measure(m, seed);
+      (results[m.label] ??= []).push(outcome);
+      console.log(`  seed ${seed} ${m.label.padEnd(14)} best ${formatMetric(outcome.best).padStart(9)}  target ${outcome.toTarget === null ? 'not reached' : `at ${formatDuration(outcome.toTarget)}`}`);
+    }
+  }
+  console.log('\nmethod          best rel_l1 (median)  reached target  time to target (median)  trials  pruned  steps (M)');
+  for (const m of METHODS) {
+    const runs = results[m.label]!;
+    const bests = runs.map((r) => r.best ?? Infinity);
+    const reached = runs.filter((r) => r.toTarget !== null);
+    console.log(
+      `${m.label.padEnd(15)} ${formatMetric(median(bests)).padStart(20)}  ${`${reached.length}/${runs.length}`.padStart(14)}  ` +
+        `${(reached.length ? formatDuration(median(reached.map((r) => r.toTarget!))) : '-').padStart(23)}  ` +
+        `${String(Math.round(median(runs.map((r) => r.trials)))).padStart(6)}  ${String(Math.round(median(runs.map((r) => r.pruned)))).padStart(6)}  ` +
+        `${(median(runs.map((r) => r.steps)) / 1e6).toFixed(2).padStart(9)}`,
+    );
+  }
+  if (jsonOut) {
+    writeFileSync(jsonOut, `${JSON.stringify({ budgetSeconds, workers, target, seeds, results, date: new Date().toISOString() }, null, 2)}\n`);
+    console.log(`\nnumbers written to ${jsonOut}`);
+  }
+}
+
+await main();
