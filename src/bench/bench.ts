@@ -4,7 +4,7 @@
 //  - the same loop in PyTorch (1 thread) when a python with torch is found ($SWEEPDECK_PYTHON,
 //    python3, /usr/bin/python3), and the tfjs/PyTorch ratios; torch_seed.py is that loop;
 //  - `run` throughput with 1 and 2 workers against the same trials run bare one after another,
-//    and the machine's own ceiling for 2 threads (plain CPU work in 1 vs 2 threads);
+//    and what this machine gives 2 threads over 1 on work with no coordination (the ceiling);
 //  - the dashboard's cost (a place for it: see measureDashboardCost);
 //  - the SQLite ingest rate (metric rows/s through WriteStore.addMetrics + flush).
 // Machines are noisy: measurements that are compared are interleaved (A B A B …) and each number is
@@ -116,24 +116,33 @@ function torchMeasure(torch: TorchFound, width: number): { withData: number; tra
 
 // ---- sweepdeck run -------------------------------------------------------------------------------
 
-/** The run's trials trained one after another in this thread: the denominator of the orchestration cost. */
-async function bareTrialsStepsPerSecond(backend: LoadedBackend): Promise<number> {
+/**
+ * The run's trials trained one after another in this thread: the denominator of the orchestration
+ * cost. `warm` leaves out the first trial, as RunThroughput.warm does.
+ */
+async function bareTrialsStepsPerSecond(backend: LoadedBackend): Promise<{ all: number; warm: number }> {
   const { spec } = benchSpec(16, RUN_STEPS, RUN_EVAL_EVERY, RUN_TRIALS);
   const data = new ProblemData(spec);
   await loadBackend(backend.name);
   const started = performance.now();
+  let firstEnd = started;
   let steps = 0;
   for (let seed = 1; seed <= RUN_TRIALS; seed++) {
     steps += trainTrial(backend, spec, data, trialConfig(spec, seed), { onEval: () => {}, shouldStop: () => false }).step;
+    if (seed === 1) firstEnd = performance.now();
   }
-  return steps / ((performance.now() - started) / 1000);
+  const ended = performance.now();
+  return { all: steps / ((ended - started) / 1000), warm: (steps - RUN_STEPS) / ((ended - firstEnd) / 1000) };
 }
 
 interface RunThroughput {
   /** Steps/s from calling runSweep to its return: starting the worker threads included. */
   endToEnd: number;
-  /** Steps/s from the first trial's start (its worker has loaded tfjs and the data) to the end. */
-  steady: number;
+  /**
+   * Steps/s once every worker has finished its first trial (loaded tfjs, compiled its wasm, warmed
+   * its JIT and data caches): what a long sweep sees. Trials running at that moment count pro rata.
+   */
+  warm: number;
 }
 
 async function runThroughput(workers: number): Promise<RunThroughput> {
@@ -144,7 +153,7 @@ async function runThroughput(workers: number): Promise<RunThroughput> {
     const store = openWriteStore(dbPath, sweepRecord(spec, text));
     // The line reporter, writing to nowhere: formatting the lines is part of the cost.
     const report = lineReporter(spec.metric.name, () => {});
-    let firstStart: number | undefined;
+    const trials = new Map<number, { worker: number; start: number; end?: number }>();
     const started = performance.now();
     const result = await runSweep({
       spec,
@@ -153,35 +162,58 @@ async function runThroughput(workers: number): Promise<RunThroughput> {
       workers,
       backend: 'wasm',
       emit: (event) => {
-        if (event.type === 'trial-started') firstStart ??= performance.now();
+        if (event.type === 'trial-started') trials.set(event.number, { worker: event.worker, start: performance.now() });
+        if (event.type === 'trial-finished') trials.get(event.number)!.end = performance.now();
         report(event);
       },
     });
     const ended = performance.now();
     store.close();
     if (result.counts.complete !== RUN_TRIALS) throw new Error(`bench run: ${JSON.stringify(result.counts)}`);
-    const steps = RUN_TRIALS * RUN_STEPS;
-    return { endToEnd: steps / ((ended - started) / 1000), steady: steps / ((ended - (firstStart ?? started)) / 1000) };
+    const firstEnds = new Map<number, number>();
+    for (const trial of trials.values()) firstEnds.set(trial.worker, Math.min(firstEnds.get(trial.worker) ?? Infinity, trial.end!));
+    const warmFrom = Math.max(...firstEnds.values());
+    let warmSteps = 0;
+    for (const { start, end } of trials.values()) if (end! > warmFrom) warmSteps += (RUN_STEPS * (end! - Math.max(start, warmFrom))) / (end! - start);
+    return { endToEnd: (RUN_TRIALS * RUN_STEPS) / ((ended - started) / 1000), warm: warmSteps / ((ended - warmFrom) / 1000) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Plain CPU work (float arithmetic, no allocation) in `threads` worker threads at once: units/s. */
-async function cpuWorkRate(threads: number): Promise<number> {
+/**
+ * What this machine gives 2 threads over 1 on work with no coordination at all: a scalar float
+ * loop, and tfjs-wasm matMuls (SIMD, 1000×64·64×64, the trainer's kind of work). units/s.
+ */
+async function parallelWorkRate(kind: 'scalar' | 'matmul', threads: number): Promise<number> {
+  const backendUrl = new URL('../train/backend.js', import.meta.url).href;
   const code = `
-    const { parentPort } = require('node:worker_threads');
-    let x = 0;
-    const started = performance.now();
-    for (let i = 1; i < 300_000_000; i++) x += Math.sqrt(i) * 1e-9;
-    parentPort.postMessage({ seconds: (performance.now() - started) / 1000, x });`;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: threads }, () => new Promise((resolve, reject) => {
-    const worker = new Worker(code, { eval: true });
-    worker.once('message', resolve);
+    const { parentPort, workerData } = require('node:worker_threads');
+    (async () => {
+      let n = 0;
+      let started = performance.now();
+      if (workerData === 'scalar') {
+        let x = 0;
+        while (performance.now() - started < 2000) { for (let i = 1; i < 1e6; i++) x += Math.sqrt(i) * 1e-9; n++; }
+      } else {
+        const { loadBackend } = await import(${JSON.stringify(backendUrl)});
+        const { tf } = await loadBackend('wasm');
+        const a = tf.randomNormal([1000, 64]), b = tf.randomNormal([64, 64]);
+        for (let i = 0; i < 50; i++) tf.matMul(a, b).dispose();
+        started = performance.now();
+        while (performance.now() - started < 2000) { tf.matMul(a, b).dispose(); n++; }
+      }
+      parentPort.postMessage(n / ((performance.now() - started) / 1000));
+    })();`;
+  const rates = await Promise.all(Array.from({ length: threads }, () => new Promise<number>((resolve, reject) => {
+    const worker = new Worker(code, { eval: true, workerData: kind });
+    worker.once('message', (rate: number) => {
+      void worker.terminate();
+      resolve(rate);
+    });
     worker.once('error', reject);
   })));
-  return threads / ((performance.now() - started) / 1000);
+  return rates.reduce((a, b) => a + b, 0);
 }
 
 // ---- the dashboard -------------------------------------------------------------------------------
@@ -276,7 +308,7 @@ async function main(): Promise<void> {
   // sweepdeck run against the same trials bare, then 2 workers, interleaved.
   console.log(`\nsweepdeck run on wasm: ${RUN_TRIALS} trials of the seed network, ${RUN_STEPS} steps, evaluated every ${RUN_EVAL_EVERY} (pool + metric stream + SQLite + line reporter)`);
   const wasm = await loadBackend('wasm');
-  const bareSamples: number[] = [];
+  const bareSamples: { all: number; warm: number }[] = [];
   const oneSamples: RunThroughput[] = [];
   const twoSamples: RunThroughput[] = [];
   for (let r = 0; r < REPEATS; r++) {
@@ -284,18 +316,19 @@ async function main(): Promise<void> {
     oneSamples.push(await runThroughput(1));
     twoSamples.push(await runThroughput(2));
   }
-  const bare = median(bareSamples);
-  const one = { endToEnd: median(oneSamples.map((s) => s.endToEnd)), steady: median(oneSamples.map((s) => s.steady)) };
-  const two = { endToEnd: median(twoSamples.map((s) => s.endToEnd)), steady: median(twoSamples.map((s) => s.steady)) };
-  const ceiling = median(await (async () => {
+  const bare = { all: median(bareSamples.map((s) => s.all)), warm: median(bareSamples.map((s) => s.warm)) };
+  const one = { endToEnd: median(oneSamples.map((s) => s.endToEnd)), warm: median(oneSamples.map((s) => s.warm)) };
+  const two = { endToEnd: median(twoSamples.map((s) => s.endToEnd)), warm: median(twoSamples.map((s) => s.warm)) };
+  const ceilings: Record<'scalar' | 'matmul', number> = { scalar: 0, matmul: 0 };
+  for (const kind of ['scalar', 'matmul'] as const) {
     const ratios: number[] = [];
-    for (let r = 0; r < REPEATS; r++) ratios.push((await cpuWorkRate(2)) / (await cpuWorkRate(1)));
-    return ratios;
-  })());
-  console.log(`bare trainer, the same trials one after another: ${fmt(bare)} steps/s`);
-  console.log(`run, 1 worker : ${fmt(one.steady)} steps/s from the first trial's start = ${ratio(one.steady, bare)} bare (end to end, starting the worker: ${fmt(one.endToEnd)} = ${ratio(one.endToEnd, bare)})`);
-  console.log(`run, 2 workers: ${fmt(two.steady)} steps/s from the first trial's start = ${ratio(two.steady, one.steady)} of 1 worker (end to end: ${ratio(two.endToEnd, one.endToEnd)})`);
-  console.log(`plain CPU work in 2 threads vs 1 on this machine: ${ratio(ceiling, 1)} (the ceiling for 2 workers)`);
+    for (let r = 0; r < REPEATS; r++) ratios.push((await parallelWorkRate(kind, 2)) / (await parallelWorkRate(kind, 1)));
+    ceilings[kind] = median(ratios);
+  }
+  console.log(`bare trainer, the same trials one after another in this thread: ${fmt(bare.all)} steps/s;  warm (from the end of the first trial): ${fmt(bare.warm)}`);
+  console.log(`run, 1 worker : ${fmt(one.endToEnd)} steps/s = ${ratio(one.endToEnd, bare.all)} bare, starting the worker included;  warm (from the end of each worker's first trial): ${fmt(one.warm)} = ${ratio(one.warm, bare.warm)} bare`);
+  console.log(`run, 2 workers: ${fmt(two.endToEnd)} steps/s = ${ratio(two.endToEnd, one.endToEnd)} of 1 worker;  warm: ${fmt(two.warm)} = ${ratio(two.warm, one.warm)} of 1 worker`);
+  console.log(`this machine, 2 threads vs 1 with no coordination: scalar loop ${ratio(ceilings.scalar, 1)}, tfjs-wasm matMul loop ${ratio(ceilings.matmul, 1)} (the ceiling for 2 workers)`);
 
   const dashboard = await measureDashboardCost();
   console.log(`\ndashboard: ${dashboard === null ? 'not measured yet (measureDashboardCost in src/bench/bench.ts)' : `costs ${(dashboard * 100).toFixed(1)}% of run throughput`}`);
@@ -312,7 +345,7 @@ async function main(): Promise<void> {
       repeats: REPEATS,
       trainer,
       pytorch: typeof torch === 'string' ? null : { version: torch.version, python: torch.python, stepsPerSecond: pytorch },
-      run: { trials: RUN_TRIALS, steps: RUN_STEPS, bare, workers1: one, workers2: two, scaling: two.steady / one.steady, orchestrationCost: 1 - one.steady / bare, cpuCeiling2: ceiling },
+      run: { trials: RUN_TRIALS, steps: RUN_STEPS, evalEvery: RUN_EVAL_EVERY, bare, workers1: one, workers2: two, scaling: two.endToEnd / one.endToEnd, scalingWarm: two.warm / one.warm, orchestrationCost: 1 - one.warm / bare.warm, orchestrationCostEndToEnd: 1 - one.endToEnd / bare.all, twoThreadCeiling: ceilings },
       dashboardCost: dashboard,
       sqliteRowsPerSecond: ingest,
     };

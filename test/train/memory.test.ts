@@ -65,7 +65,7 @@ describe.each(['wasm', 'cpu'] as const)('memory over many trials on %s', (name) 
     // measure after each of three equal rounds: a leak shows as growth between the rounds.
     for (let i = 0; i < 200; i++) runTrial(i);
     const rounds = [measure()];
-    const perRound = name === 'wasm' ? 1500 : 800;
+    const perRound = name === 'wasm' ? 1000 : 500;
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < perRound; i++) runTrial(200 + round * perRound + i);
       rounds.push(measure());

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackend, type LoadedBackend } from '../../src/train/backend.js';
-import { activationGradient, buildMlp } from '../../src/train/model.js';
+import { activationGradient, applyActivation, buildMlp, wasmActivation } from '../../src/train/model.js';
 import { ACTIVATIONS, type Activation } from '../../src/spec/schema.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 
@@ -36,6 +36,33 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel
     }
   }
 }
+
+describe('activations on wasm', () => {
+  it.each(ACTIVATIONS)('%s stays within 2e-7 of the exact function, overflowing only where float32 does', async (activation) => {
+    const { tf } = await loadBackend('wasm');
+    const exact: Record<Activation, (z: number) => number> = {
+      linear: (z) => z,
+      relu: (z) => Math.max(z, 0),
+      tanh: Math.tanh,
+      elu: (z) => (z > 0 ? z : Math.expm1(z)),
+      selu: (z) => 1.0507009873554805 * (z > 0 ? z : 1.6732632423543772 * Math.expm1(z)),
+      sigmoid: (z) => 1 / (1 + Math.exp(-z)),
+      softplus: (z) => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))),
+      exp: Math.exp,
+    };
+    tf.tidy(() => {
+      const z = tf.reshape(tf.linspace(-200, 200, 40002), [20001, 2]) as tfTypes.Tensor2D;
+      const values = wasmActivation(tf, z, activation).dataSync();
+      const zs = z.dataSync();
+      zs.forEach((x, i) => {
+        const y = exact[activation](x);
+        if (!Number.isFinite(Math.fround(y))) expect(values[i], `${activation}(${x})`).toBe(Infinity);
+        else expect(Math.abs(values[i]! - y), `${activation}(${x})`).toBeLessThanOrEqual(2e-7 * Math.max(1, Math.abs(y)));
+      });
+      if (activation !== 'tanh' && activation !== 'softplus') expect(values).toEqual(applyActivation(tf, z, activation).dataSync());
+    });
+  });
+});
 
 describe.each(['wasm', 'cpu'] as const)('MLP on %s', (name) => {
   let backend: LoadedBackend;
