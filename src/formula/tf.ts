@@ -1,4 +1,6 @@
 // Compiles a formula to a function that builds differentiable tfjs ops (tfjs is passed in, never imported).
+// Training computes heads and losses on the host (src/train/loss.ts, with its own derivatives); this
+// compiler is the autodiff reference those derivatives are tested against (test/train/loss.test.ts).
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { BinaryOp, FormulaNode } from './ast.js';
 import { FORMULA_FUNCTIONS, tfPower, type TfOperand } from './functions.js';
