@@ -5,7 +5,7 @@
 //    python3, /usr/bin/python3), and the tfjs/PyTorch ratios; torch_seed.py is that loop;
 //  - `run` throughput with 1 and 2 workers against the same trials run bare one after another,
 //    and what this machine gives 2 threads over 1 on work with no coordination (the ceiling);
-//  - the dashboard's cost (a place for it: see measureDashboardCost);
+//  - the dashboard's cost: the same 2-worker run with the dashboard and with plain lines;
 //  - the SQLite ingest rate (metric rows/s through WriteStore.addMetrics + flush).
 // Machines are noisy: measurements that are compared are interleaved (A B A B …) and each number is
 // the median of BENCH_REPEATS. Compare the ratios, not the absolute numbers. Not a test: it asserts nothing.
@@ -24,6 +24,7 @@ import { probeTensorflow, type BackendName } from '../train/backend-choice.js';
 import { openWriteStore } from '../store/index.js';
 import { runSweep } from '../run/orchestrator.js';
 import { lineReporter } from '../run/line-reporter.js';
+import { discardingTerminal, startLiveDashboard } from '../tui/index.js';
 import { sweepRecord } from '../commands/run.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
 
@@ -37,6 +38,8 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const RUN_TRIALS = Number(process.env.BENCH_TRIALS ?? 12);
 const RUN_STEPS = Number(process.env.BENCH_RUN_STEPS ?? 1500);
 const RUN_EVAL_EVERY = 250;
+/** The dashboard's measurement runs longer, so its one-off costs (loading ink and React) weigh as in a real sweep. */
+const DASHBOARD_RUN = { trials: 24, steps: 3000 };
 const WIDTHS = [16, 64, 256];
 
 const TORCH_SCRIPT = fileURLToPath(new URL('../../src/bench/torch_seed.py', import.meta.url));
@@ -145,14 +148,23 @@ interface RunThroughput {
   warm: number;
 }
 
-async function runThroughput(workers: number): Promise<RunThroughput> {
+async function runThroughput(
+  workers: number,
+  reporter: 'lines' | 'dashboard' = 'lines',
+  size: { trials: number; steps: number } = { trials: RUN_TRIALS, steps: RUN_STEPS },
+): Promise<RunThroughput> {
   const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-'));
   try {
-    const { spec, text } = benchSpec(16, RUN_STEPS, RUN_EVAL_EVERY, RUN_TRIALS);
+    const { spec, text } = benchSpec(16, size.steps, RUN_EVAL_EVERY, size.trials);
     const dbPath = join(dir, 'bench.db');
     const store = openWriteStore(dbPath, sweepRecord(spec, text));
-    // The line reporter, writing to nowhere: formatting the lines is part of the cost.
-    const report = lineReporter(spec.metric.name, () => {});
+    // The line reporter writing to nowhere, or the dashboard drawing into a 160×50 terminal that
+    // discards its bytes: formatting and rendering are part of the cost, the terminal is not.
+    const dashboard =
+      reporter === 'dashboard'
+        ? await startLiveDashboard({ stdout: discardingTerminal({ columns: 160, rows: 50 }), dbPath, onInterrupt: () => {}, print: () => {}, parameters: spec.parameters })
+        : undefined;
+    const report = dashboard ? dashboard.emit : lineReporter(spec.metric.name, () => {});
     const trials = new Map<number, { worker: number; start: number; end?: number }>();
     const started = performance.now();
     const result = await runSweep({
@@ -169,13 +181,14 @@ async function runThroughput(workers: number): Promise<RunThroughput> {
     });
     const ended = performance.now();
     store.close();
-    if (result.counts.complete !== RUN_TRIALS) throw new Error(`bench run: ${JSON.stringify(result.counts)}`);
+    await dashboard?.finish();
+    if (result.counts.complete !== size.trials) throw new Error(`bench run: ${JSON.stringify(result.counts)}`);
     const firstEnds = new Map<number, number>();
     for (const trial of trials.values()) firstEnds.set(trial.worker, Math.min(firstEnds.get(trial.worker) ?? Infinity, trial.end!));
     const warmFrom = Math.max(...firstEnds.values());
     let warmSteps = 0;
-    for (const { start, end } of trials.values()) if (end! > warmFrom) warmSteps += (RUN_STEPS * (end! - Math.max(start, warmFrom))) / (end! - start);
-    return { endToEnd: (RUN_TRIALS * RUN_STEPS) / ((ended - started) / 1000), warm: warmSteps / ((ended - warmFrom) / 1000) };
+    for (const { start, end } of trials.values()) if (end! > warmFrom) warmSteps += (size.steps * (end! - Math.max(start, warmFrom))) / (end! - start);
+    return { endToEnd: (size.trials * size.steps) / ((ended - started) / 1000), warm: warmSteps / ((ended - warmFrom) / 1000) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -224,8 +237,18 @@ async function parallelWorkRate(kind: 'scalar' | 'matmul', threads: number): Pro
  * It belongs here, measured like runThroughput with `emit` set to the dashboard's emit (rendering
  * to a stream that discards its output), interleaved with runThroughput(1) over REPEATS.
  */
-async function measureDashboardCost(): Promise<number | null> {
-  return null;
+/**
+ * The same 2-worker run with the line reporter and with the dashboard, interleaved: the dashboard
+ * draws on the main thread, which shares the 2 cores with the workers.
+ */
+async function measureDashboardCost(): Promise<{ lines: number; dashboard: number }> {
+  const lines: number[] = [];
+  const dashboard: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    lines.push((await runThroughput(2, 'lines', DASHBOARD_RUN)).endToEnd);
+    dashboard.push((await runThroughput(2, 'dashboard', DASHBOARD_RUN)).endToEnd);
+  }
+  return { lines: median(lines), dashboard: median(dashboard) };
 }
 
 // ---- SQLite ingest -------------------------------------------------------------------------------
@@ -264,6 +287,11 @@ const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toPrecision(3)).padStart
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
 async function main(): Promise<void> {
+  if (args.includes('--only-dashboard')) {
+    const dashboard = await measureDashboardCost();
+    console.log(`dashboard: ${fmt(dashboard.dashboard)} steps/s vs ${fmt(dashboard.lines)} with plain lines = ${ratio(dashboard.dashboard, dashboard.lines)}`);
+    return;
+  }
   const backends: BackendName[] = ['wasm', 'cpu'];
   const tensorflow = await probeTensorflow();
   if (tensorflow === true) backends.unshift('tensorflow');
@@ -330,8 +358,15 @@ async function main(): Promise<void> {
   console.log(`run, 2 workers: ${fmt(two.endToEnd)} steps/s = ${ratio(two.endToEnd, one.endToEnd)} of 1 worker;  warm: ${fmt(two.warm)} = ${ratio(two.warm, one.warm)} of 1 worker`);
   console.log(`this machine, 2 threads vs 1 with no coordination: scalar loop ${ratio(ceilings.scalar, 1)}, tfjs-wasm matMul loop ${ratio(ceilings.matmul, 1)} (the ceiling for 2 workers)`);
 
-  const dashboard = await measureDashboardCost();
-  console.log(`\ndashboard: ${dashboard === null ? 'not measured yet (measureDashboardCost in src/bench/bench.ts)' : `costs ${(dashboard * 100).toFixed(1)}% of run throughput`}`);
+  // ink draws only the last frame when CI is set: a dashboard measured so would look free.
+  if (process.env.CI) console.log('\ndashboard: CI is set, so ink would draw only the last frame; run the bench without CI to measure the dashboard');
+  const dashboard = process.env.CI ? null : await measureDashboardCost();
+  if (dashboard) {
+    console.log(
+      `\ndashboard (160×50, into a terminal that discards its bytes), run of ${DASHBOARD_RUN.trials} trials × ${DASHBOARD_RUN.steps} steps with 2 workers: ` +
+        `${fmt(dashboard.dashboard)} steps/s vs ${fmt(dashboard.lines)} with plain lines = ${ratio(dashboard.dashboard, dashboard.lines)}`,
+    );
+  }
 
   const ingest = median(Array.from({ length: REPEATS }, sqliteIngestRate));
   console.log(`SQLite ingest: ${fmt(ingest)} metric rows/s (WriteStore.addMetrics + flush; 7 metrics per evaluation)`);
@@ -346,7 +381,7 @@ async function main(): Promise<void> {
       trainer,
       pytorch: typeof torch === 'string' ? null : { version: torch.version, python: torch.python, stepsPerSecond: pytorch },
       run: { trials: RUN_TRIALS, steps: RUN_STEPS, evalEvery: RUN_EVAL_EVERY, bare, workers1: one, workers2: two, scaling: two.endToEnd / one.endToEnd, scalingWarm: two.warm / one.warm, orchestrationCost: 1 - one.warm / bare.warm, orchestrationCostEndToEnd: 1 - one.endToEnd / bare.all, twoThreadCeiling: ceilings },
-      dashboardCost: dashboard,
+      dashboard: dashboard ? { ...dashboard, cost: 1 - dashboard.dashboard / dashboard.lines } : null,
       sqliteRowsPerSecond: ingest,
     };
     writeFileSync(jsonOut, `${JSON.stringify(numbers, null, 2)}\n`);

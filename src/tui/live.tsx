@@ -9,7 +9,7 @@ import { openReadStore } from '../store/open.js';
 import { DashboardStore } from './store.js';
 import { emptyState, markStopping, type DashboardState, type TrialView } from './state.js';
 import { historyState } from './watch-loader.js';
-import { Dashboard, DEFAULT_REFRESH_MS } from './components/Dashboard.js';
+import { Dashboard, DEFAULT_REFRESH_MS, frameClock } from './components/Dashboard.js';
 import { enterAlternateScreen } from './terminal.js';
 import { ImportanceFeed } from './importance-feed.js';
 import type { Parameter } from '../search/space.js';
@@ -120,8 +120,10 @@ export function startLiveDashboard(options: LiveDashboardOptions): LiveDashboard
   // process.exit() (a second Ctrl-C) skips finally blocks: restore the terminal on the way out anyway.
   process.on('exit', close);
 
-  instance = render(<Dashboard store={store} interactive={interactive} onQuit={onQuit} refreshMs={options.refreshMs ?? DEFAULT_REFRESH_MS} />, {
+  const frames = frameClock();
+  instance = render(<Dashboard store={store} interactive={interactive} onQuit={onQuit} refreshMs={options.refreshMs ?? DEFAULT_REFRESH_MS} frameClock={frames.clock} />, {
     stdout: options.stdout,
+    onRender: frames.onRender,
     ...(options.stdin ? { stdin: options.stdin } : {}),
     exitOnCtrlC: false,
     // Only a real terminal's console is ours to redirect; a bench's console stays its own.

@@ -6,7 +6,7 @@ import type { ReadStore } from '../store/read.js';
 import { DashboardStore } from './store.js';
 import { WatchLoader } from './watch-loader.js';
 import { LOG_LIMIT, type DashboardState } from './state.js';
-import { Dashboard } from './components/Dashboard.js';
+import { Dashboard, frameClock } from './components/Dashboard.js';
 import { enterAlternateScreen } from './terminal.js';
 import { ImportanceFeed } from './importance-feed.js';
 import type { ParamImportance } from './state.js';
@@ -63,9 +63,11 @@ export async function watchDashboard(options: WatchOptions): Promise<void> {
   const leaveScreen = enterAlternateScreen(options.stdout);
   const restore = () => leaveScreen();
   process.on('exit', restore);
+  const frames = frameClock();
   const instance = render(
     <Dashboard
       store={dashboard}
+      frameClock={frames.clock}
       interactive={options.stdin?.isTTY === true}
       onQuit={() => leave()}
       onDetails={(number) => {
@@ -75,6 +77,7 @@ export async function watchDashboard(options: WatchOptions): Promise<void> {
     />,
     {
       stdout: options.stdout,
+      onRender: frames.onRender,
       ...(options.stdin ? { stdin: options.stdin } : {}),
       exitOnCtrlC: false,
       patchConsole: options.stdout === process.stdout,

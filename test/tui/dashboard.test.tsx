@@ -1,7 +1,7 @@
 // The root component: layout from the state, keys, and rendering at a bounded rate from the store.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { render } from 'ink-testing-library';
-import { Dashboard, quitAction } from '../../src/tui/components/Dashboard.js';
+import { Dashboard, frameClock, quitAction, type FrameClock } from '../../src/tui/components/Dashboard.js';
 import { DashboardStore } from '../../src/tui/store.js';
 import { emptyState, markStopping } from '../../src/tui/state.js';
 import { busySweep, evaluated, started, trialStarted } from './fixtures.js';
@@ -123,6 +123,45 @@ describe('Dashboard', () => {
     expect(frames).toBeGreaterThanOrEqual(1);
     // at most one frame per 100 ms, and fewer when frames are costly (RENDER_BUDGET)
     expect(frames).toBeLessThanOrEqual(Math.ceil((Date.now() - since) / 100));
+  });
+
+  it('waits after a frame in proportion to what ink took to render it (the frame clock)', { timeout: 20_000 }, async () => {
+    const drawnWith = async (clock: FrameClock | undefined, onFrame: () => void) => {
+      const store = new DashboardStore(emptyState('live'));
+      store.dispatch(started());
+      store.dispatch(trialStarted(0, 1));
+      const view = render(
+        <Dashboard store={store} interactive={false} onQuit={() => {}} refreshMs={50} size={{ columns: 100, rows: 30 }} {...(clock ? { frameClock: clock } : {})} />,
+      );
+      views.push(view);
+      let seen = view.frames.length;
+      const watcher = setInterval(() => {
+        if (view.frames.length > seen) {
+          seen = view.frames.length;
+          onFrame();
+        }
+      }, 5);
+      for (let i = 1; i <= 100; i++) {
+        store.dispatch(evaluated(0, i * 10, 1 / i, 2000));
+        await wait(40);
+      }
+      clearInterval(watcher);
+      return view.frames.length;
+    };
+    // A clock that says every frame took 80 ms of CPU to render: at a 1% budget the next data
+    // frame may come 8 s later, however often the store changes.
+    const real = frameClock();
+    const clock: FrameClock = { renderedAt: 0 };
+    const paced = await drawnWith(clock, () => {
+      real.onRender();
+      clock.renderedAt = real.clock.renderedAt + 80;
+    });
+    const unpaced = await drawnWith(undefined, () => {});
+    expect(real.clock.renderedAt).toBeGreaterThan(0);
+    // 4 s of changes: without the clock a frame costs what React's commit costs here, so several
+    // frames; with it, the mount's frame and the first change's, then nothing for 8 s.
+    expect(unpaced).toBeGreaterThanOrEqual(4);
+    expect(paced).toBeLessThanOrEqual(2);
   });
 
   it('says what q does now', () => {
