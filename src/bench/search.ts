@@ -3,7 +3,7 @@
 // same workers: the best metric reached, the time to reach a target, and the trials and training
 // steps spent. Not a test: it asserts nothing, it reports.
 //
-//   npm run bench:search -- [--budget 3m] [--seeds 1] [--workers 2] [--target 0.01] [--json FILE]
+//   npm run bench:search -- [--budget 3m] [--seeds 1] [--workers 2] [--target 0.01] [--methods tpe+asha,random] [--json FILE]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,12 +33,17 @@ interface Method {
   method: 'random' | 'tpe';
   asha: boolean;
 }
-const METHODS: Method[] = [
+const ALL_METHODS: Method[] = [
   { label: 'random', method: 'random', asha: false },
   { label: 'random + ASHA', method: 'random', asha: true },
   { label: 'tpe', method: 'tpe', asha: false },
   { label: 'tpe + ASHA', method: 'tpe', asha: true },
 ];
+
+/** `--methods tpe+asha,random`: a subset, by label without spaces (random, random+asha, tpe, tpe+asha). */
+const chosen = args.includes('--methods') ? flag('--methods', '').split(',').map((m) => m.trim().toLowerCase()) : undefined;
+const METHODS = chosen ? ALL_METHODS.filter((m) => chosen.includes(m.label.replace(/ /g, '').toLowerCase())) : ALL_METHODS;
+if (METHODS.length === 0) throw new Error(`--methods: expected some of random, random+asha, tpe, tpe+asha, got ${flag('--methods', '')}`);
 
 const showcase = readFileSync(new URL('../../sweeps/seed-equation.yaml', import.meta.url), 'utf8');
 
@@ -52,8 +57,13 @@ function variant(m: Method, seed: number): string {
   return doc.toString();
 }
 
+/** Seconds into a run at which the best value so far is reported (those within the budget). */
+const CHECKPOINTS = [30, 60, 120, 300, 600];
+
 interface Outcome {
   best: number | null;
+  /** The best complete value finished by each checkpoint (seconds → value; null: none yet). */
+  bestBy: Record<number, number | null>;
   /** Seconds from the start to the first complete trial at or below the target; null if never. */
   toTarget: number | null;
   trials: number;
@@ -85,8 +95,15 @@ async function measure(m: Method, seed: number): Promise<Outcome> {
       }[];
       const complete = rows.filter((r) => r.state === 'complete' && r.value !== null);
       const reached = complete.filter((r) => r.value! <= target).map((r) => (Date.parse(r.finished_at) - started) / 1000);
+      const finishedBy = (seconds: number) => complete.filter((r) => (Date.parse(r.finished_at) - started) / 1000 <= seconds).map((r) => r.value!);
+      const bestBy: Record<number, number | null> = {};
+      for (const at of CHECKPOINTS.filter((c) => c < budgetSeconds!)) {
+        const values = finishedBy(at);
+        bestBy[at] = values.length ? Math.min(...values) : null;
+      }
       return {
         best: complete.length ? Math.min(...complete.map((r) => r.value!)) : null,
+        bestBy,
         toTarget: reached.length ? Math.min(...reached) : null,
         trials: rows.length,
         complete: complete.length,
@@ -121,13 +138,17 @@ async function main(): Promise<void> {
       console.log(`  seed ${seed} ${m.label.padEnd(14)} best ${formatMetric(outcome.best).padStart(9)}  target ${outcome.toTarget === null ? 'not reached' : `at ${formatDuration(outcome.toTarget)}`}`);
     }
   }
-  console.log('\nmethod          best rel_l1 (median)  reached target  time to target (median)  trials  pruned  steps (M)');
+  const checkpoints = CHECKPOINTS.filter((c) => c < budgetSeconds!);
+  console.log(
+    `\nmethod         ${checkpoints.map((c) => `best by ${formatDuration(c)}`.padStart(14)).join('')}  best (median)  reached target  time to target (median)  trials  pruned  steps (M)`,
+  );
   for (const m of METHODS) {
     const runs = results[m.label]!;
     const bests = runs.map((r) => r.best ?? Infinity);
     const reached = runs.filter((r) => r.toTarget !== null);
+    const by = checkpoints.map((c) => formatMetric(median(runs.map((r) => r.bestBy[c] ?? Infinity))).padStart(14)).join('');
     console.log(
-      `${m.label.padEnd(15)} ${formatMetric(median(bests)).padStart(20)}  ${`${reached.length}/${runs.length}`.padStart(14)}  ` +
+      `${m.label.padEnd(14)} ${by}  ${formatMetric(median(bests)).padStart(13)}  ${`${reached.length}/${runs.length}`.padStart(14)}  ` +
         `${(reached.length ? formatDuration(median(reached.map((r) => r.toTarget!))) : '-').padStart(23)}  ` +
         `${String(Math.round(median(runs.map((r) => r.trials)))).padStart(6)}  ${String(Math.round(median(runs.map((r) => r.pruned)))).padStart(6)}  ` +
         `${(median(runs.map((r) => r.steps)) / 1e6).toFixed(2).padStart(9)}`,

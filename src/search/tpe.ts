@@ -94,10 +94,16 @@ function isUsableComplete(t: TrialRecord): boolean {
 }
 
 /**
- * The best `nBelow` finished trials are "below": complete ones by value, then (if too few are
- * complete) pruned ones, those that got further first, then by their last value. Every other
- * finished trial, and with constant liar every running one, is "above". Failed trials are ignored.
- * Both groups come back in trial-number order (the weights ramp over that order).
+ * The best `nBelow` finished trials are "below": complete and pruned trials alike, by their last
+ * value (a pruned trial's is the one it was stopped at), complete ones first among equal values.
+ * Every other finished trial, and with constant liar every running one, is "above". Failed trials
+ * are ignored. Both groups come back in trial-number order (the weights ramp over that order).
+ *
+ * Why not "every complete trial above every pruned one", as Optuna ranks them: under ASHA the
+ * first trials to reach a rung go on whatever their value, so the first complete trials are often
+ * poor ones, and ranking them first makes TPE search around them for a long while. A pruned
+ * trial's value is taken early in its training, which for a loss that falls with training is a
+ * pessimistic estimate, so ranking by value does not flatter pruned trials.
  */
 export function splitTrials(
   trials: readonly TrialRecord[],
@@ -106,15 +112,12 @@ export function splitTrials(
   constantLiar: boolean,
 ): { below: TrialRecord[]; above: TrialRecord[] } {
   const sign = goal === 'minimize' ? 1 : -1;
-  const complete = trials.filter(isUsableComplete).sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
-  const prunedScore = (t: TrialRecord) => (t.value !== null && Number.isFinite(t.value) ? sign * t.value : Infinity);
-  const pruned = trials
-    .filter((t) => t.state === 'pruned')
-    .sort((a, b) => (b.step ?? 0) - (a.step ?? 0) || prunedScore(a) - prunedScore(b) || a.number - b.number);
-  const fromComplete = Math.min(nBelow, complete.length);
-  const fromPruned = Math.min(nBelow - fromComplete, pruned.length);
-  const below = [...complete.slice(0, fromComplete), ...pruned.slice(0, fromPruned)];
-  const above = [...complete.slice(fromComplete), ...pruned.slice(fromPruned), ...(constantLiar ? trials.filter((t) => t.state === 'running') : [])];
+  const score = (t: TrialRecord) => (t.value !== null && Number.isFinite(t.value) ? sign * t.value : Infinity);
+  const ranked = trials
+    .filter((t) => isUsableComplete(t) || t.state === 'pruned')
+    .sort((a, b) => score(a) - score(b) || Number(b.state === 'complete') - Number(a.state === 'complete') || a.number - b.number);
+  const below = ranked.slice(0, nBelow);
+  const above = [...ranked.slice(nBelow), ...(constantLiar ? trials.filter((t) => t.state === 'running') : [])];
   const byNumber = (a: TrialRecord, b: TrialRecord) => a.number - b.number;
   return { below: below.sort(byNumber), above: above.sort(byNumber) };
 }

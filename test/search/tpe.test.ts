@@ -186,18 +186,22 @@ describe('splitting the history into good and bad trials', () => {
     expect(belowCount(20, 0.25)).toBe(5);
   });
 
-  it('ranks complete trials by value, then pruned ones by how far they got and their last value', () => {
+  it('ranks complete and pruned trials together by their last value, complete ones first among equals', () => {
     const trials = [t(0, 'complete', 3), t(1, 'pruned', 0.1, 100), t(2, 'complete', 1), t(3, 'pruned', 5, 300), t(4, 'pruned', 4, 300), t(5, 'running', null, null), t(6, 'failed', null)];
     const numbers = (rs: TrialRecord[]) => rs.map((r) => r.number);
-    expect(numbers(splitTrials(trials, 1, 'minimize', true).below)).toEqual([2]);
-    expect(numbers(splitTrials(trials, 3, 'minimize', true).below)).toEqual([0, 2, 4]);
+    // minimize: 1 (0.1), 2 (1), 0 (3), 4 (4), 3 (5)
+    expect(numbers(splitTrials(trials, 1, 'minimize', true).below)).toEqual([1]);
+    expect(numbers(splitTrials(trials, 3, 'minimize', true).below)).toEqual([0, 1, 2]);
     const four = splitTrials(trials, 4, 'minimize', true);
-    expect(numbers(four.below)).toEqual([0, 2, 3, 4]);
-    expect(numbers(four.above)).toEqual([1, 5]);
-    expect(numbers(splitTrials(trials, 4, 'minimize', false).above)).toEqual([1]);
+    expect(numbers(four.below)).toEqual([0, 1, 2, 4]);
+    expect(numbers(four.above)).toEqual([3, 5]);
+    expect(numbers(splitTrials(trials, 4, 'minimize', false).above)).toEqual([3]);
     // maximize: the larger value is better, for complete and pruned trials alike
-    expect(numbers(splitTrials(trials, 1, 'maximize', true).below)).toEqual([0]);
-    expect(numbers(splitTrials(trials, 3, 'maximize', true).below)).toEqual([0, 2, 3]);
+    expect(numbers(splitTrials(trials, 1, 'maximize', true).below)).toEqual([3]);
+    expect(numbers(splitTrials(trials, 3, 'maximize', true).below)).toEqual([0, 3, 4]);
+    // a complete trial beats a pruned one with the same value
+    const tied = [t(0, 'pruned', 2, 100), t(1, 'complete', 2), t(2, 'pruned', 7, 100)];
+    expect(numbers(splitTrials(tied, 1, 'minimize', false).below)).toEqual([1]);
   });
 });
 
