@@ -7,6 +7,7 @@
 // blocks for good, like a trial stuck in a native call that never checks for a stop request.)
 // Nothing in a sweep file can trigger these; they exist so the failure paths are tested for real.
 
+import { writeSync } from 'node:fs';
 import type { Tf } from './backend.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 
@@ -37,7 +38,11 @@ export function injectedFault(trialNumber: number, tf: Tf): InjectedFault | unde
       if (step < fault.step) return;
       if (fault.kind === 'throw') throw new Error(`injected fault at step ${step}`);
       if (fault.kind === 'oom') exhaustBackendMemory(tf);
-      if (fault.kind === 'hang') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      if (fault.kind === 'hang') {
+        // Said synchronously on fd 2, so a test knows the trial is really stuck before it acts.
+        writeSync(2, `injected fault: trial ${trialNumber} hangs at step ${step}\n`);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      }
       // In a worker thread this ends the thread, not the process: what a native crash in a worker looks like to the pool.
       process.exit(70);
     },

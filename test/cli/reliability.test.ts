@@ -197,7 +197,7 @@ describe('Ctrl-C twice', () => {
     const db = join(dir, 'twice.db');
     // Trial 1 blocks at its first evaluation, so the first Ctrl-C can never finish stopping it.
     const run = start(['run', file, '--db', db, '--workers', '2', '--backend', 'wasm', '--no-tui'], { SWEEPDECK_FAULTS: '1:hang@40' });
-    await waitFor(() => /trial \d+ complete/.test(run.stdout()), 60_000);
+    await waitFor(() => /injected fault: trial 1 hangs at step 40/.test(run.stdout()), 60_000);
     run.child.kill('SIGINT');
     await waitFor(() => /SIGINT: stopping/.test(run.stdout()), 10_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
