@@ -54,6 +54,7 @@ function variant(m: Method, seed: number): string {
   doc.set('run_cap', 100_000);
   doc.set('seed', seed);
   if (!m.asha) doc.delete('early_terminate');
+  if (m.method !== 'tpe') doc.delete('tpe');
   return doc.toString();
 }
 
