@@ -241,7 +241,8 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     guarded(() => store.flush());
     await pool.destroy();
   }
-  const stopped = stopReason !== undefined && (stopsRunningTrials(stopReason) || next < planner.total);
+  // Reaching the target is the sweep's goal met: it ends done, not stopped, and there is nothing to resume.
+  const stopped = stopReason !== undefined && stopReason.kind !== 'target' && (stopsRunningTrials(stopReason) || next < planner.total);
   const result: SweepResult = { counts, interrupted, best, stopped, ...(stopReason ? { stopReason } : {}) };
   emit({ type: 'sweep-finished', counts, interrupted, best, stopped, seconds: (performance.now() - sweepStarted) / 1000 });
   return result;

@@ -1,6 +1,7 @@
 // End to end: the real CLI's dashboard in a real terminal (tmux), read back with capture-pane.
 // tmux must be installed (CI has /usr/bin/tmux): without it these tests fail, they do not skip.
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -123,7 +124,10 @@ describe('sweepdeck run on a terminal: the dashboard', () => {
 
   it('q during a run stops it gracefully (running trials go back to the queue); watch follows it from a second terminal', async () => {
     const interrupted = join(dir, 'interrupted.db');
-    start('stop', ['run', 'sweeps/seed-equation.yaml', '--db', interrupted, '--steps', '2000', '--backend', 'wasm', '--workers', '2']);
+    // The showcase without its target, so that it cannot end by itself before q.
+    const showcase = join(dir, 'seed-equation.yaml');
+    writeFileSync(showcase, readFileSync(join(REPO, 'sweeps/seed-equation.yaml'), 'utf8').replace(/, target: [^ }]+/, ''));
+    start('stop', ['run', showcase, '--db', interrupted, '--steps', '2000', '--backend', 'wasm', '--workers', '2']);
     await waitFor('stop', /✓ [1-9]\d* complete/);
     // watch from a second terminal while it runs
     start('live-watch', ['watch', interrupted, '--interval', '200'], { columns: 100, rows: 30 });

@@ -178,10 +178,14 @@ describe('trials that fail', () => {
 
 describe('a second run on a DB that is being written', () => {
   it('is refused with the writing process named, while readers keep working', async () => {
-    const db = join(tempDir(), 'busy.db');
-    const first = spawn(process.execPath, [CLI, 'run', 'sweeps/seed-equation.yaml', '--db', db, '--steps', '300', '--backend', 'wasm'], { cwd: REPO });
+    const dir = tempDir();
+    const db = join(dir, 'busy.db');
+    // The showcase without its target, so that it cannot end by itself while the test looks.
+    const file = join(dir, 'seed-equation.yaml');
+    writeFileSync(file, readFileSync(join(REPO, 'sweeps/seed-equation.yaml'), 'utf8').replace(/, target: [^ }]+/, ''));
+    const first = spawn(process.execPath, [CLI, 'run', file, '--db', db, '--steps', '300', '--backend', 'wasm'], { cwd: REPO });
     await new Promise<void>((resolve) => first.stdout.on('data', (chunk: Buffer) => /started on worker/.test(chunk.toString()) && resolve()));
-    const second = sweepdeck(['run', 'sweeps/seed-equation.yaml', '--db', db, '--steps', '300', '--backend', 'wasm']);
+    const second = sweepdeck(['run', file, '--db', db, '--steps', '300', '--backend', 'wasm']);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(new RegExp(`is being written by another sweepdeck process \\(pid ${first.pid} `));
     const reader = sweepdeck(['best', db]);
@@ -209,9 +213,9 @@ describe('Ctrl-C during a run', () => {
   it('stops dispatching, puts running trials back in the queue, exits 130; running again finishes the sweep', async () => {
     const dir = tempDir();
     const db = join(dir, 'int.db');
-    // The showcase, shortened: 24 trials of 300 steps.
+    // The showcase, shortened: 24 trials of 300 steps, without its target (so all 24 run).
     const file = join(dir, 'seed-equation.yaml');
-    writeFileSync(file, readFileSync(join(REPO, 'sweeps/seed-equation.yaml'), 'utf8').replace('run_cap: 160', 'run_cap: 24'));
+    writeFileSync(file, readFileSync(join(REPO, 'sweeps/seed-equation.yaml'), 'utf8').replace(/run_cap: \d+/, 'run_cap: 24').replace(/, target: [^ }]+/, ''));
     const child = spawn(process.execPath, [CLI, 'run', file, '--db', db, '--steps', '300', '--backend', 'wasm'], { cwd: REPO });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -315,7 +319,7 @@ describe('bad input through the CLI', () => {
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout) as { trials: number; method: string };
     expect(plan.method).toBe('tpe');
-    expect(plan.trials).toBe(160);
+    expect(plan.trials).toBe(600);
     expect(JSON.parse(sweepdeck(['validate', 'sweeps/smoke.yaml', '--json']).stdout).trials).toBe(4);
   });
 });

@@ -91,7 +91,9 @@ describe('metric.target', () => {
     // With one worker nothing else was running: the sweep ends with the trial that reached it.
     expect(result.rows).toHaveLength(reachedAt + 1);
     expect(result.rows.length).toBeLessThan(16);
-    expect(result.stdout).toMatch(/continue with: npx sweepdeck resume /);
+    // The goal is met: the sweep is done, with nothing to resume.
+    expect(result.stdout).toMatch(/^done in /m);
+    expect(result.stdout).not.toMatch(/continue with/);
   }, 240_000);
 });
 
