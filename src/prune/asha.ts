@@ -11,7 +11,8 @@
 //   - a rung with fewer than eta values keeps the trial only if it is the best so far there
 //     (top max(1, ⌊n/eta⌋)); so the first trial at a rung always continues.
 import { isBetter, previousStep, valueAtOrAfter } from './curve.js';
-import type { CurveRecord, EvalPoint, PruneDecision, Pruner } from './pruner.js';
+import { formatMetric } from '../run/format.js';
+import { CONTINUE, type CurveRecord, type EvalPoint, type PruneDecision, type Pruner } from './pruner.js';
 
 export interface AshaOptions {
   minSteps: number;
@@ -40,7 +41,7 @@ export function successiveHalving(
   eta: number,
   goal: 'minimize' | 'maximize',
 ): PruneDecision {
-  if (trial.step >= trial.steps) return 'continue';
+  if (trial.step >= trial.steps) return CONTINUE;
   const previous = previousStep(trial.curve, trial.step);
   for (const rung of rungs) {
     if (!(previous < rung && rung <= trial.step)) continue;
@@ -50,7 +51,15 @@ export function successiveHalving(
       .filter((v): v is number => v !== undefined);
     const kept = Math.max(1, Math.floor((recorded.length + 1) / eta));
     const better = recorded.filter((v) => isBetter(v, trial.value, goal)).length;
-    if (better >= kept) return 'prune';
+    if (better >= kept) {
+      // The value a trial had to match to go on: the kept-th best of the others at this rung.
+      const cutoff = [...recorded].sort((a, b) => (isBetter(a, b, goal) ? -1 : isBetter(b, a, goal) ? 1 : 0))[kept - 1]!;
+      const at = trial.step === rung ? `step ${rung}` : `step ${trial.step} (rung ${rung})`;
+      return {
+        verdict: 'prune',
+        reason: `${formatMetric(trial.value)} at ${at} is not in the top ${kept} of ${recorded.length + 1} there (needed ${formatMetric(cutoff)} or better)`,
+      };
+    }
   }
-  return 'continue';
+  return CONTINUE;
 }

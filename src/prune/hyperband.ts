@@ -48,7 +48,8 @@ export function hyperbandPruner(goal: 'minimize' | 'maximize', options: Hyperban
     decide(trial, others) {
       const bracket = bracketOf(trial.number);
       const rivals = others.filter((o) => bracketOf(o.number) === bracket);
-      return successiveHalving(trial, rivals, rungSteps(options.minSteps, options.eta, trial.steps, bracket), options.eta, goal);
+      const decision = successiveHalving(trial, rivals, rungSteps(options.minSteps, options.eta, trial.steps, bracket), options.eta, goal);
+      return decision.verdict === 'prune' ? { verdict: 'prune', reason: `bracket ${bracket}: ${decision.reason}` } : decision;
     },
   };
 }

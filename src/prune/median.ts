@@ -7,7 +7,8 @@
 // before s, so trials evaluated on different schedules still compare; one that has no evaluation
 // at or before s does not count.
 import { isBetter, previousStep, valueAtOrBefore } from './curve.js';
-import type { CurveRecord, EvalPoint, PruneDecision, Pruner } from './pruner.js';
+import { formatMetric } from '../run/format.js';
+import { CONTINUE, type CurveRecord, type EvalPoint, type PruneDecision, type Pruner } from './pruner.js';
 
 export interface MedianOptions {
   /** Complete trials needed before anything is pruned. */
@@ -24,15 +25,20 @@ export function medianPruner(goal: 'minimize' | 'maximize', options: MedianOptio
   return {
     decide(trial: EvalPoint, others: readonly CurveRecord[]): PruneDecision {
       // The last evaluation is the trial's result: it completes, there is nothing left to save.
-      if (trial.step >= trial.steps) return 'continue';
-      if (trial.step < options.warmupSteps) return 'continue';
-      if (!isFirstInInterval(trial, options)) return 'continue';
+      if (trial.step >= trial.steps) return CONTINUE;
+      if (trial.step < options.warmupSteps) return CONTINUE;
+      if (!isFirstInInterval(trial, options)) return CONTINUE;
       const complete = others.filter((o) => o.state === 'complete' && o.number !== trial.number);
-      if (complete.length === 0 || complete.length < options.startupTrials) return 'continue';
+      if (complete.length === 0 || complete.length < options.startupTrials) return CONTINUE;
       const reference = complete.map((o) => valueAtOrBefore(o.curve, trial.step)).filter((v): v is number => v !== undefined);
-      if (reference.length < options.minTrials) return 'continue';
+      if (reference.length < options.minTrials) return CONTINUE;
       const best = bestSoFar(trial, goal);
-      return isBetter(median(reference), best, goal) ? 'prune' : 'continue';
+      const middle = median(reference);
+      if (!isBetter(middle, best, goal)) return CONTINUE;
+      return {
+        verdict: 'prune',
+        reason: `median rule at step ${trial.step}: best so far ${formatMetric(best)} is worse than the median ${formatMetric(middle)} of ${reference.length} complete trial${reference.length === 1 ? '' : 's'}`,
+      };
     },
   };
 }

@@ -27,7 +27,10 @@ export interface EvalPoint {
   steps: number;
 }
 
-export type PruneDecision = 'continue' | 'prune';
+/** A pruner's answer at one evaluation; a prune says why, in words (it becomes the trial's recorded reason). */
+export type PruneDecision = { verdict: 'continue' } | { verdict: 'prune'; reason: string };
+
+export const CONTINUE: PruneDecision = Object.freeze({ verdict: 'continue' });
 
 export interface Pruner {
   decide(trial: EvalPoint, others: readonly CurveRecord[]): PruneDecision;

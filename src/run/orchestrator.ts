@@ -7,7 +7,7 @@ import { Piscina } from 'piscina';
 import { makePlanner } from '../search/planner.js';
 import { resolveTrial } from '../spec/resolve.js';
 import type { Params } from '../search/space.js';
-import { makePruner, type Pruner } from '../prune/pruner.js';
+import { CONTINUE, makePruner, type PruneDecision, type Pruner } from '../prune/pruner.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { WriteStore } from '../store/index.js';
 import type { BackendName } from '../train/backend-choice.js';
@@ -162,7 +162,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     const verdicts = verdictBuffer ? new VerdictSlot(verdictBuffer) : undefined;
     let lastStep = 0;
     let worker: number | undefined;
-    let prunedAt: { step: number; value: number } | undefined;
+    let prunedAt: { step: number; value: number; reason: string } | undefined;
     const handle = (message: WorkerMessage) => {
       if (message.type === 'started') {
         worker = message.worker;
@@ -175,12 +175,12 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
       const value = message.metrics[spec.metric.name];
       ledger.evaluated(number, message.step, value);
       if (verdicts && pruner) {
-        let verdict: 'continue' | 'prune' = 'continue';
+        let decision: PruneDecision = CONTINUE;
         if (value !== undefined && Number.isFinite(value) && message.step < steps) {
-          verdict = pruner.decide({ number, step: message.step, value, curve: ledger.curve(number), steps }, ledger.otherCurves(number));
+          decision = pruner.decide({ number, step: message.step, value, curve: ledger.curve(number), steps }, ledger.otherCurves(number));
         }
-        if (verdict === 'prune') prunedAt = { step: message.step, value: value! };
-        verdicts.answer(message.seq, verdict);
+        if (decision.verdict === 'prune') prunedAt = { step: message.step, value: value!, reason: decision.reason };
+        verdicts.answer(message.seq, decision.verdict);
       }
       emit({ type: 'trial-eval', number, step: message.step, steps, metrics: message.metrics });
     };
@@ -206,8 +206,8 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
       return;
     }
     if (outcome.state === 'pruned') {
-      const at = prunedAt ?? { step: outcome.step, value: outcome.value ?? Number.NaN };
-      finish({ state: 'pruned', value: at.value, step: at.step, error: `pruned at step ${at.step} (${spec.earlyTerminate?.type ?? 'pruner'})` });
+      const at = prunedAt ?? { step: outcome.step, value: outcome.value ?? Number.NaN, reason: 'pruned' };
+      finish({ state: 'pruned', value: at.value, step: at.step, error: `${spec.earlyTerminate?.type ?? 'pruner'}: ${at.reason}` });
       return;
     }
     finish(

@@ -2,6 +2,7 @@
 // a signal, the time budget, too many failures or a failing DB stop them (they go back to the
 // queue, so a later run trains them again); reaching the metric's target only stops dispatching
 // (running trials finish, as in W&B Sweeps).
+import { formatMetric } from './format.js';
 
 export type StopReason =
   | { kind: 'signal' }
@@ -37,7 +38,7 @@ export function describeStop(reason: StopReason): string {
     case 'time-budget':
       return `time budget of ${formatBudget(reason.seconds)} used up: no new trials; running trials stop and go back to the queue`;
     case 'target':
-      return `trial ${reason.number} reached the target (${reason.value} vs ${reason.target}): no new trials; running trials finish`;
+      return `trial ${reason.number} reached the target (${formatMetric(reason.value)}, target ${formatMetric(reason.target)}): no new trials; running trials finish`;
     case 'max-failures':
       return `${reason.failures} trials failed (--max-failures ${reason.limit}): the sweep ends; running trials stop and go back to the queue`;
     case 'store-error':

@@ -31,13 +31,13 @@ describe('Hyperband', () => {
     expect([0, 1, 2, 5].map((n) => hyperbandBracket(n, 3, 3))).toEqual([0, 1, 0, 1]);
     const strongBracket0 = record(0, 'running', curve({ 100: 0.1, 300: 0.1 }));
     // bracket 1 has no rung at 100
-    expect(hb.decide(at(1, curve({ 100: 5 }), 2000), [strongBracket0])).toBe('continue');
+    expect(hb.decide(at(1, curve({ 100: 5 }), 2000), [strongBracket0])).toEqual({ verdict: 'continue' });
     // at 300 trial 1 competes with bracket 1 only: trial 0's 0.1 does not count…
-    expect(hb.decide(at(1, curve({ 100: 5, 300: 5 }), 2000), [strongBracket0])).toBe('continue');
+    expect(hb.decide(at(1, curve({ 100: 5, 300: 5 }), 2000), [strongBracket0])).toEqual({ verdict: 'continue' });
     // …trial 5's does
-    expect(hb.decide(at(1, curve({ 100: 5, 300: 5 }), 2000), [strongBracket0, record(5, 'running', curve({ 300: 0.1 }))])).toBe('prune');
+    expect(hb.decide(at(1, curve({ 100: 5, 300: 5 }), 2000), [strongBracket0, record(5, 'running', curve({ 300: 0.1 }))])).toMatchObject({ verdict: 'prune' });
     // and trial 2 (bracket 0) is pruned at 100 by trial 0
-    expect(hb.decide(at(2, curve({ 100: 5 }), 2000), [strongBracket0])).toBe('prune');
+    expect(hb.decide(at(2, curve({ 100: 5 }), 2000), [strongBracket0])).toMatchObject({ verdict: 'prune', reason: expect.stringMatching(/^bracket 0: 5 at step 100 is not in the top 1 of 2/) });
   });
 });
 
@@ -46,13 +46,13 @@ describe('makePruner', () => {
     expect(makePruner({ metric: { goal: 'minimize' } })).toBeNull();
     const others = [record(0, 'running', curve({ 100: 1 }))];
     const trial = at(9, curve({ 100: 2 }), 2000);
-    expect(makePruner({ metric: { goal: 'minimize' }, earlyTerminate: { type: 'asha', minSteps: 100, eta: 3 } })!.decide(trial, others)).toBe('prune');
-    expect(makePruner({ metric: { goal: 'maximize' }, earlyTerminate: { type: 'asha', minSteps: 100, eta: 3 } })!.decide(trial, others)).toBe('continue');
+    expect(makePruner({ metric: { goal: 'minimize' }, earlyTerminate: { type: 'asha', minSteps: 100, eta: 3 } })!.decide(trial, others)).toMatchObject({ verdict: 'prune' });
+    expect(makePruner({ metric: { goal: 'maximize' }, earlyTerminate: { type: 'asha', minSteps: 100, eta: 3 } })!.decide(trial, others)).toEqual({ verdict: 'continue' });
     const median = makePruner({ metric: { goal: 'minimize' }, earlyTerminate: { type: 'median', startupTrials: 1, warmupSteps: 0, interval: 1, minTrials: 1 } })!;
-    expect(median.decide(trial, [record(0, 'complete', curve({ 100: 1 }))])).toBe('prune');
-    expect(median.decide(trial, [record(0, 'running', curve({ 100: 1 }))])).toBe('continue');
+    expect(median.decide(trial, [record(0, 'complete', curve({ 100: 1 }))])).toMatchObject({ verdict: 'prune' });
+    expect(median.decide(trial, [record(0, 'running', curve({ 100: 1 }))])).toEqual({ verdict: 'continue' });
     const hb = makePruner({ metric: { goal: 'minimize' }, earlyTerminate: { type: 'hyperband', minSteps: 100, eta: 3, brackets: 3 } })!;
-    expect(hb.decide(at(2, curve({ 100: 2 }), 2000), [record(0, 'running', curve({ 100: 1 }))])).toBe('prune');
-    expect(hb.decide(at(1, curve({ 100: 2 }), 2000), [record(0, 'running', curve({ 100: 1 }))])).toBe('continue');
+    expect(hb.decide(at(2, curve({ 100: 2 }), 2000), [record(0, 'running', curve({ 100: 1 }))])).toMatchObject({ verdict: 'prune' });
+    expect(hb.decide(at(1, curve({ 100: 2 }), 2000), [record(0, 'running', curve({ 100: 1 }))])).toEqual({ verdict: 'continue' });
   });
 });

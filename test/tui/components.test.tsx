@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
 import { Header } from '../../src/tui/components/Header.js';
 import { TrialTable, scrollStart } from '../../src/tui/components/TrialTable.js';
-import { TrialPanel } from '../../src/tui/components/TrialPanel.js';
+import { TrialPanel, wordWrap } from '../../src/tui/components/TrialPanel.js';
 import { WorkerLanes } from '../../src/tui/components/WorkerLanes.js';
 import { EventLog } from '../../src/tui/components/EventLog.js';
 import { Importance } from '../../src/tui/components/Importance.js';
@@ -161,10 +161,11 @@ describe('TrialPanel', () => {
     const reason = 'diverged: validation rel_l1 is Infinity at step 1400 after the learning rate warm-up ended';
     const failed = { ...state.trials.get(2)!, error: reason };
     const text = frame(<TrialPanel trial={failed} role="details" metricName="rel_l1" width={60} chartRows={4} infoRows={5} arrangement="beside" />);
+    // wrapped at spaces: the pieces, joined with one space, give back the whole reason
     const joined = text
       .split('\n')
-      .map((l) => l.trimEnd())
-      .join('');
+      .map((l) => l.trim())
+      .join(' ');
     expect(joined).toContain(`reason: ${reason}`);
     for (const line of lines(text)) expect([...line].length).toBeLessThanOrEqual(60);
   });
@@ -219,5 +220,14 @@ describe('WorkerLanes, EventLog, Importance, Footer', () => {
       '↑↓ select  enter details  s sort (number)  f filter (all)  q stop the sweep',
     );
     expect(frame(<Footer quit="quit" sort="number" filter="all" interactive={false} />)).toBe('no keyboard input · Ctrl-C: quit');
+  });
+});
+
+describe('wordWrap (the trial panel\'s reasons and hints)', () => {
+  it('breaks at spaces, never inside a word that fits on a line', () => {
+    expect(wordWrap('model kept: predict, explain, export-model --trial 52', 40)).toEqual(['model kept: predict, explain,', 'export-model --trial 52']);
+  });
+  it('cuts a word longer than the width into pieces of the width', () => {
+    expect(wordWrap('reason: abcdefghijklmnop', 10)).toEqual(['reason:', 'abcdefghij', 'klmnop']);
   });
 });

@@ -57,6 +57,6 @@ describe('the trial panel', () => {
   it('says when the trial\'s model is kept and how to use it', () => {
     const trial = stateWith(1).trials.get(0)!;
     expect(infoLines(trial, 'l1').map((l) => l.text).join('\n')).not.toMatch(/model kept/);
-    expect(infoLines({ ...trial, modelKept: true }, 'l1').map((l) => l.text)).toContain('model kept · predict, explain, export-model --trial 0');
+    expect(infoLines({ ...trial, modelKept: true }, 'l1').map((l) => l.text)).toContain('model kept: predict, explain, export-model --trial 0');
   });
 });

@@ -30,14 +30,33 @@ interface InfoLine {
   param?: boolean;
 }
 
-/** Splits the lines that wrap into pieces of `width` characters. */
+/** Splits the lines that wrap into lines of at most `width` characters, at spaces where it can. */
 function wrapLines(lines: InfoLine[], width: number): InfoLine[] {
   return lines.flatMap((line) => {
     if (!line.wrap || line.text.length <= width || width < 10) return [line];
-    const pieces: InfoLine[] = [];
-    for (let at = 0; at < line.text.length; at += width) pieces.push({ ...line, text: line.text.slice(at, at + width) });
-    return pieces;
+    return wordWrap(line.text, width).map((text) => ({ ...line, text }));
   });
+}
+
+/** Greedy word wrap; a word longer than the width is cut into pieces of the width. */
+export function wordWrap(text: string, width: number): string[] {
+  const rows: string[] = [];
+  let row = '';
+  for (const word of text.split(' ')) {
+    const joined = row === '' ? word : `${row} ${word}`;
+    if (joined.length <= width) {
+      row = joined;
+      continue;
+    }
+    if (row !== '') rows.push(row);
+    row = word;
+    while (row.length > width) {
+      rows.push(row.slice(0, width));
+      row = row.slice(width);
+    }
+  }
+  if (row !== '') rows.push(row);
+  return rows;
 }
 
 /** The details of a trial as lines: progress, reason (failed/pruned), then one line per parameter. */
@@ -48,7 +67,7 @@ export function infoLines(trial: TrialView, metricName: string): InfoLine[] {
   lines.push({ text: `${trial.state} · step ${steps}${where}`, color: STATE_COLOR[trial.state] });
   lines.push({ text: `${metricName} ${formatMetric(trial.current)} · best ${formatMetric(trial.best)}` });
   if (trial.error) lines.push({ text: `reason: ${trial.error}`, color: 'red', wrap: true });
-  if (trial.modelKept) lines.push({ text: `model kept · predict, explain, export-model --trial ${trial.number}`, color: 'green', wrap: true });
+  if (trial.modelKept) lines.push({ text: `model kept: predict, explain, export-model --trial ${trial.number}`, color: 'green', wrap: true });
   for (const [path, value] of Object.entries(trial.params)) lines.push({ text: `${path} = ${formatParamValue(value)}`, param: true });
   return lines;
 }
