@@ -98,7 +98,7 @@ const sig = (value: number) => String(Number(value.toPrecision(6)));
 
 function textReport(artifact: TrialArtifact, explanation: ClosedForm, comparison: HeldOutComparison): string {
   const depth = artifact.model.layerSizes.length - 2;
-  const collapse = depth === 0 ? 'net is affine in the features' : `its ${depth} linear layers collapse to one affine map of the features`;
+  const collapse = depth === 0 ? 'net is affine in the features' : `its ${depth === 1 ? 'linear hidden layer collapses' : `${depth} linear hidden layers collapse`} to one affine map of the features`;
   const r = explanation.rounding;
   const rounding = (what: string, constant: string) =>
     `rounded: ${r.rounded} of ${r.of} ${what}${r.constant ? ` and the ${constant}` : ''}, each within ${ROUND_TOLERANCE} of a simple rational p/q, q ≤ ${MAX_DENOMINATOR}`;
@@ -125,7 +125,7 @@ function textReport(artifact: TrialArtifact, explanation: ClosedForm, comparison
   lines.push(`learned formula: pred = ${explanation.pred.learned}`, `rounded formula: pred = ${explanation.pred.rounded}`, '');
   const m = comparison.metric;
   lines.push(
-    `held-out ${m} (${comparison.n} points): network ${formatMetric(comparison.network)} (recorded ${formatMetric(comparison.recorded)}), learned formula ${formatMetric(comparison.learned)}, rounded formula ${formatMetric(comparison.rounded)}`,
+    `held-out ${m} (${comparison.n} points): network ${formatMetric(comparison.network)} (recorded ${formatMetric(comparison.recorded)}), learned formula as printed ${formatMetric(comparison.learned)}, rounded formula ${formatMetric(comparison.rounded)}`,
   );
   return lines.join('\n');
 }
