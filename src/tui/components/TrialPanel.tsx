@@ -1,6 +1,7 @@
 // One trial in detail: the best so far, or the one opened with Enter. Its state, parameters and
 // the line chart of its validation curve (log y axis when the values are positive, as labelled).
 import { Box, Text } from 'ink';
+import wrapAnsi from 'wrap-ansi';
 import { formatMetric, formatParamValue } from '../../run/format.js';
 import type { TrialView } from '../state.js';
 import { lineChart, type ChartLines } from '../chart.js';
@@ -38,25 +39,9 @@ function wrapLines(lines: InfoLine[], width: number): InfoLine[] {
   });
 }
 
-/** Greedy word wrap; a word longer than the width is cut into pieces of the width. */
+/** Word wrap at spaces; a word longer than the width is cut into pieces of the width. */
 export function wordWrap(text: string, width: number): string[] {
-  const rows: string[] = [];
-  let row = '';
-  for (const word of text.split(' ')) {
-    const joined = row === '' ? word : `${row} ${word}`;
-    if (joined.length <= width) {
-      row = joined;
-      continue;
-    }
-    if (row !== '') rows.push(row);
-    row = word;
-    while (row.length > width) {
-      rows.push(row.slice(0, width));
-      row = row.slice(width);
-    }
-  }
-  if (row !== '') rows.push(row);
-  return rows;
+  return wrapAnsi(text, width, { hard: true, trim: true }).split('\n');
 }
 
 /** The details of a trial as lines: progress, reason (failed/pruned), then one line per parameter. */
