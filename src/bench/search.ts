@@ -14,7 +14,7 @@ import { openWriteStore } from '../store/index.js';
 import { runSweep } from '../run/orchestrator.js';
 import { parseDuration, formatBudget } from '../run/stop-rules.js';
 import { sweepRecord } from '../commands/run.js';
-import { formatDuration, formatMetric } from '../run/format.js';
+import { formatDuration, formatMetric } from '../format.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {

@@ -18,7 +18,7 @@ import {
   type HeldOutComparison,
   type TrialArtifact,
 } from '../artifacts/index.js';
-import { formatMetric } from '../run/format.js';
+import { formatMetric } from '../format.js';
 import { renderTable } from './table.js';
 import { EXIT_OK } from './errors.js';
 

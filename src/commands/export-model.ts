@@ -2,7 +2,7 @@
 // (model.json + weights.bin, for tf.loadLayersModel in Node or a browser) and sweepdeck.json with
 // the feature formulas, the standardisation, the head and the variables' trained ranges.
 import { backendFor, exportTfjsLayers, loadArtifactFromDb, EXPORT_FILES } from '../artifacts/index.js';
-import { formatMetric } from '../run/format.js';
+import { formatMetric } from '../format.js';
 import { EXIT_OK } from './errors.js';
 
 type Print = (text: string) => void;

@@ -1,7 +1,7 @@
 // The read-only commands over a results DB: `best`, `show` and `export`. They only read the store.
 import { writeFileSync } from 'node:fs';
 import { exportRows, openReadStore, toCsv, type ReadStore, type TrialSummary } from '../store/index.js';
-import { formatDuration, formatMetric, formatParamValue } from '../run/format.js';
+import { formatDuration, formatMetric, formatParamValue } from '../format.js';
 import { renderTable } from './table.js';
 import { EXIT_OK, UsageError } from './errors.js';
 

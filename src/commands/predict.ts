@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { backendFor, loadArtifactFromDb, makePredictor, predictRows, readInputCsv, type Predictions, type TrialArtifact } from '../artifacts/index.js';
 import { summarize, type MetricSummary } from '../problem/summary.js';
-import { formatMetric } from '../run/format.js';
+import { formatMetric } from '../format.js';
 import { renderTable } from './table.js';
 import { EXIT_OK, UsageError } from './errors.js';
 

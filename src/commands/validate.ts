@@ -1,7 +1,7 @@
 // `sweepdeck validate FILE`: load and check a sweep file, print the plan it expands to.
 import { loadSweepFile } from '../spec/load.js';
 import { makePlanner } from '../search/planner.js';
-import { formatParams } from '../run/format.js';
+import { formatParams } from '../format.js';
 import { renderTable } from './table.js';
 import { EXIT_OK } from './errors.js';
 import type { Distribution, Params } from '../search/space.js';

@@ -11,7 +11,7 @@
 //   - a rung with fewer than eta values keeps the trial only if it is the best so far there
 //     (top max(1, ⌊n/eta⌋)); so the first trial at a rung always continues.
 import { isBetter, previousStep, valueAtOrAfter } from './curve.js';
-import { formatMetric } from '../run/format.js';
+import { formatMetric } from '../format.js';
 import { CONTINUE, type CurveRecord, type EvalPoint, type PruneDecision, type Pruner } from './pruner.js';
 
 export interface AshaOptions {
@@ -53,7 +53,7 @@ export function successiveHalving(
     const better = recorded.filter((v) => isBetter(v, trial.value, goal)).length;
     if (better >= kept) {
       // The value a trial had to match to go on: the kept-th best of the others at this rung.
-      const cutoff = [...recorded].sort((a, b) => (isBetter(a, b, goal) ? -1 : isBetter(b, a, goal) ? 1 : 0))[kept - 1]!;
+      const cutoff = [...recorded].sort((a, b) => (goal === 'minimize' ? a - b : b - a))[kept - 1]!;
       const at = trial.step === rung ? `step ${rung}` : `step ${trial.step} (rung ${rung})`;
       return {
         verdict: 'prune',

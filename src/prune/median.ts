@@ -7,7 +7,7 @@
 // before s, so trials evaluated on different schedules still compare; one that has no evaluation
 // at or before s does not count.
 import { isBetter, previousStep, valueAtOrBefore } from './curve.js';
-import { formatMetric } from '../run/format.js';
+import { formatMetric } from '../format.js';
 import { CONTINUE, type CurveRecord, type EvalPoint, type PruneDecision, type Pruner } from './pruner.js';
 
 export interface MedianOptions {

@@ -1,5 +1,5 @@
 // Prints one plain line per trial event: used without a TTY, with --no-tui, and in CI logs.
-import { formatDuration, formatMetric, formatParams } from './format.js';
+import { formatDuration, formatMetric, formatParams } from '../format.js';
 import type { SweepEvent } from './events.js';
 
 export function lineReporter(metricName: string, write: (line: string) => void): (event: SweepEvent) => void {

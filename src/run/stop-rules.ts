@@ -2,7 +2,7 @@
 // a signal, the time budget, too many failures or a failing DB stop them (they go back to the
 // queue, so a later run trains them again); reaching the metric's target only stops dispatching
 // (running trials finish, as in W&B Sweeps).
-import { formatMetric } from './format.js';
+import { formatMetric } from '../format.js';
 
 export type StopReason =
   | { kind: 'signal' }

@@ -2,7 +2,7 @@
 // orchestrator's SweepEvents into it (live mode). Watch mode builds the same value from the DB
 // (watch-loader.ts). Components only read it.
 import type { SweepEvent } from '../run/events.js';
-import { formatMetric } from '../run/format.js';
+import { formatMetric } from '../format.js';
 import type { TrialState } from '../store/read.js';
 
 export type Goal = 'minimize' | 'maximize';

@@ -5,7 +5,7 @@
 import type { ReadStore, TrialListing } from '../store/read.js';
 import type { SweepRecord } from '../store/open.js';
 import { FINISHED_STATES, LOG_LIMIT, emptyState, isBetter, type CurvePoint, type DashboardState, type LogEntry, type TrialView, type WorkerLane } from './state.js';
-import { formatMetric } from '../run/format.js';
+import { formatMetric } from '../format.js';
 
 interface FinishedNumbers {
   current: number | null;

@@ -2,7 +2,7 @@
 // the line chart of its validation curve (log y axis when the values are positive, as labelled).
 import { Box, Text } from 'ink';
 import wrapAnsi from 'wrap-ansi';
-import { formatMetric, formatParamValue } from '../../run/format.js';
+import { formatMetric, formatParamValue } from '../../format.js';
 import type { TrialView } from '../state.js';
 import { lineChart, type ChartLines } from '../chart.js';
 import { STATE_COLOR, truncate } from '../text.js';

@@ -2,7 +2,7 @@
 // running trials, the current and best value of the sweep metric. Shows a window of `rows` trials
 // around the selected one; columns that do not fit the width are left out (the title says how many).
 import { Box, Text } from 'ink';
-import { formatMetric, formatParamValue } from '../../run/format.js';
+import { formatMetric, formatParamValue } from '../../format.js';
 import type { TrialView } from '../state.js';
 import { shortParamName, type SortKey, type StateFilter } from '../derive.js';
 import { fit, progressBar, STATE_COLOR } from '../text.js';

@@ -1,5 +1,5 @@
-// Small text formatters shared by the line reporter and the CLI's tables.
-import type { Params } from '../search/space.js';
+// Small text formatters shared by the CLI's tables, the line reporter, the dashboard and the pruners' reasons.
+import type { Params } from './search/space.js';
 
 /** A metric value with 4 significant digits (switching to exponent form when tiny or huge). */
 export function formatMetric(value: number | null | undefined): string {
