@@ -7,15 +7,19 @@ import { SpecError } from './spec/errors.js';
 import { StoreError } from './store/index.js';
 import { BACKEND_CHOICES } from './train/backend-choice.js';
 import { resumeCommand, runCommand, type ResumeFlags, type RunFlags } from './commands/run.js';
-import { parseDuration } from './run/stop-rules.js';
+import { MAX_TIME_BUDGET_SECONDS, formatBudget, parseDuration } from './run/stop-rules.js';
 import { validateCommand } from './commands/validate.js';
 import { bestCommand, exportCommand, showCommand } from './commands/inspect.js';
 import { predictCommand } from './commands/predict.js';
 import { explainCommand } from './commands/explain.js';
 import { exportModelCommand } from './commands/export-model.js';
 import { ArtifactError } from './artifacts/index.js';
+import { OutputError } from './output/write-output.js';
 import { importanceCommand } from './commands/importance.js';
 import { DEFAULT_WATCH_INTERVAL_MS, watchCommand } from './commands/watch.js';
+
+/** An hour: longer would not be watching (and Node's timers end at 2^31 ms). */
+const MAX_WATCH_INTERVAL_MS = 3_600_000;
 import { EXIT_BAD_INPUT, EXIT_RUNTIME, UsageError, parsePositiveInt } from './commands/errors.js';
 
 function packageVersion(): string {
@@ -37,10 +41,11 @@ const writeLine = (stream: NodeJS.WriteStream, text: string) => {
 const out = (text: string) => writeLine(process.stdout, text);
 const err = (text: string) => writeLine(process.stderr, text);
 
-const positiveInt = (flag: string) => (raw: string) => parsePositiveInt(flag, raw);
+const positiveInt = (flag: string, max?: number) => (raw: string) => parsePositiveInt(flag, raw, max);
 const duration = (flag: string) => (raw: string) => {
   const seconds = parseDuration(raw);
-  if (seconds === undefined || seconds <= 0) throw new UsageError(`${flag} expects a duration like 90s, 10m or 1h30m, got "${raw}"`);
+  if (seconds === undefined || seconds <= 0 || !Number.isFinite(seconds)) throw new UsageError(`${flag} expects a duration like 90s, 10m or 1h30m, got "${raw}"`);
+  if (seconds > MAX_TIME_BUDGET_SECONDS) throw new UsageError(`${flag} expects at most ${formatBudget(MAX_TIME_BUDGET_SECONDS)} (366 days), got "${raw}"`);
   return seconds;
 };
 
@@ -102,7 +107,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<db>', 'results DB')
     .argument('<number>', 'trial number', (raw: string) => {
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < 0) throw new UsageError(`trial number expects a whole number ≥ 0, got "${raw}"`);
+      if (!Number.isSafeInteger(n) || n < 0 || raw.trim() === '') throw new UsageError(`trial number expects a whole number ≥ 0, got "${raw}"`);
       return n;
     })
     .option('--json', 'print the trial as JSON')
@@ -112,7 +117,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('watch')
     .description('the live dashboard, read-only, on a sweep running in another terminal (or finished); q quits')
     .argument('<db>', 'results DB')
-    .option('--interval <ms>', 'milliseconds between looks at the DB', positiveInt('--interval'), DEFAULT_WATCH_INTERVAL_MS)
+    .option('--interval <ms>', 'milliseconds between looks at the DB', positiveInt('--interval', MAX_WATCH_INTERVAL_MS), DEFAULT_WATCH_INTERVAL_MS)
     .action(async (db: string, flags: { interval: number }) => setExit(await watchCommand(db, flags)));
 
   program
@@ -127,13 +132,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('every trial with flattened parameters and final metrics')
     .argument('<db>', 'results DB')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
-    .option('--out <file>', 'write to a file instead of stdout')
-    .action((db: string, flags: { format: string; out?: string }) => setExit(exportCommand(db, flags, out)));
+    .option('--out <file>', 'write to a file instead of stdout (a new file; never the DB itself)')
+    .option('--force', 'replace the --out file if it exists')
+    .action((db: string, flags: { format: string; out?: string; force?: boolean }) => setExit(exportCommand(db, flags, out)));
 
   // Kept models: predictions, the learned formula, and the tfjs layers export.
   const trialNumber = (raw: string) => {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--trial expects a whole number ≥ 0, got "${raw}"`);
+    if (!Number.isSafeInteger(n) || n < 0 || raw.trim() === '') throw new UsageError(`--trial expects a whole number ≥ 0, got "${raw}"`);
     return n;
   };
   program
@@ -161,8 +167,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('a kept model as a tfjs layers model (model.json + weights.bin) plus sweepdeck.json (features, normalisation, head)')
     .argument('<db>', 'results DB')
     .option('--trial <n>', 'trial number (default: the best trial)', trialNumber)
-    .requiredOption('--out <dir>', 'directory to write (created; an earlier export there is replaced)')
-    .action(async (db: string, flags: { trial?: number; out: string }) =>
+    .requiredOption('--out <dir>', 'directory to write (a new or empty one; never one that holds the DB)')
+    .option('--force', 'replace the --out directory if it is not empty')
+    .action(async (db: string, flags: { trial?: number; out: string; force?: boolean }) =>
       setExit(await exportModelCommand(db, flags, out, `sweepdeck ${packageVersion()}`)),
     );
 
@@ -180,7 +187,7 @@ async function main(argv: string[]): Promise<number> {
       // --help and --version end here too, with exit code 0.
       return error.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
     }
-    if (error instanceof SpecError || error instanceof UsageError || error instanceof ArtifactError) {
+    if (error instanceof SpecError || error instanceof UsageError || error instanceof ArtifactError || error instanceof OutputError) {
       err(`error: ${error.message}`);
       return EXIT_BAD_INPUT;
     }
@@ -188,7 +195,10 @@ async function main(argv: string[]): Promise<number> {
       err(`error: ${error.message}`);
       return error.code === 'locked' ? EXIT_RUNTIME : EXIT_BAD_INPUT;
     }
-    err(`sweepdeck failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // Anything else is a sweepdeck bug: one line, and the stack only when asked for.
+    const message = error instanceof Error ? error.message : String(error);
+    const stack = process.env.SWEEPDECK_DEBUG && error instanceof Error ? `\n${error.stack}` : '';
+    err(`sweepdeck failed: ${message}${stack ? stack : ' (an internal error; rerun with SWEEPDECK_DEBUG=1 for the stack, and please report it)'}`);
     return EXIT_RUNTIME;
   }
 }

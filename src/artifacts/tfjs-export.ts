@@ -5,14 +5,13 @@
 //
 // tfjs itself writes the topology and the weight manifest (a tf.sequential of dense layers saved
 // through an in-memory handler), so the files are exactly what tf.loadLayersModel expects.
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { ArtifactError, type TrialArtifact } from './load.js';
 import { describeRange } from './ranges.js';
 import type { Activation } from '../spec/schema.js';
 import type { LoadedBackend } from '../train/backend.js';
 import type * as tfTypes from '@tensorflow/tfjs';
+import { writeOutputDir, type WriteOutputOptions } from '../output/write-output.js';
 
 export const EXPORT_FILES = { model: 'model.json', weights: 'weights.bin', side: 'sweepdeck.json' } as const;
 /** The side file's format; bump it when its fields change meaning. */
@@ -35,8 +34,17 @@ export interface ExportResult {
   files: string[];
 }
 
-/** Writes the three files into `outDir` (created if absent) all at once: a crash leaves the old set or the new one. */
-export async function exportTfjsLayers(backend: LoadedBackend, artifact: TrialArtifact, outDir: string, generatedBy: string): Promise<ExportResult> {
+/**
+ * Writes the three files into `outDir` all at once (write-output.ts: a crash leaves the old set or
+ * the new one; an existing non-empty directory is replaced only with `output.force`).
+ */
+export async function exportTfjsLayers(
+  backend: LoadedBackend,
+  artifact: TrialArtifact,
+  outDir: string,
+  generatedBy: string,
+  output: WriteOutputOptions = {},
+): Promise<ExportResult> {
   const { model } = artifact;
   model.activations.forEach((activation, i) => {
     if (!LAYERS_ACTIVATIONS[activation]) {
@@ -47,7 +55,6 @@ export async function exportTfjsLayers(backend: LoadedBackend, artifact: TrialAr
       );
     }
   });
-  checkOutDir(outDir);
   const { topology, weightSpecs, weightData } = await layersArtifacts(backend.tf, artifact);
   const modelJson = {
     format: 'layers-model',
@@ -61,7 +68,7 @@ export async function exportTfjsLayers(backend: LoadedBackend, artifact: TrialAr
     [EXPORT_FILES.weights, new Uint8Array(weightData)],
     [EXPORT_FILES.side, `${JSON.stringify(sideJson(artifact), null, 2)}\n`],
   ]);
-  writeDirAtomically(outDir, files);
+  writeOutputDir(outDir, files, output);
   return { dir: outDir, files: [...files.keys()].map((name) => path.join(outDir, name)) };
 }
 
@@ -119,54 +126,4 @@ function sideJson(artifact: TrialArtifact) {
     network: { layer_sizes: model.layerSizes, activations: model.activations },
     trained_on: trial.backend,
   };
-}
-
-const OURS = new Set<string>(Object.values(EXPORT_FILES));
-
-function checkOutDir(outDir: string): void {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(outDir);
-  } catch {
-    return; // created on write
-  }
-  if (!stat.isDirectory()) throw new ArtifactError(`--out ${outDir} exists and is not a directory`);
-  const others = fs.readdirSync(outDir).filter((name) => !OURS.has(name));
-  if (others.length) {
-    throw new ArtifactError(`--out ${outDir} holds other files (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); give a new or empty directory, or one from an earlier export`);
-  }
-}
-
-/**
- * Writes the files into a fresh sibling directory, then swaps it in for `outDir` with renames, so
- * model.json never points at another export's weights.bin. An earlier export in `outDir` is replaced.
- */
-function writeDirAtomically(outDir: string, files: Map<string, Uint8Array | string>): void {
-  const parent = path.dirname(path.resolve(outDir));
-  fs.mkdirSync(parent, { recursive: true });
-  // mkdirSync (not mkdtempSync, which makes it private) so the directory gets the usual permissions.
-  const staging = path.join(parent, `.${path.basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  fs.mkdirSync(staging);
-  let old: string | undefined;
-  try {
-    for (const [name, content] of files) {
-      const fd = fs.openSync(path.join(staging, name), 'w');
-      try {
-        fs.writeFileSync(fd, content);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-    }
-    if (fs.existsSync(outDir)) {
-      old = `${staging}-old`;
-      fs.renameSync(outDir, old);
-    }
-    fs.renameSync(staging, outDir);
-  } catch (error) {
-    if (old && !fs.existsSync(outDir)) fs.renameSync(old, outDir);
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
-  if (old) fs.rmSync(old, { recursive: true, force: true });
 }

@@ -7,10 +7,10 @@ import { EXIT_OK } from './errors.js';
 
 type Print = (text: string) => void;
 
-export async function exportModelCommand(dbPath: string, options: { trial?: number; out: string }, print: Print, generatedBy: string): Promise<number> {
+export async function exportModelCommand(dbPath: string, options: { trial?: number; out: string; force?: boolean }, print: Print, generatedBy: string): Promise<number> {
   const artifact = loadArtifactFromDb(dbPath, options.trial);
   const { backend } = await backendFor(artifact.trial.backend);
-  const result = await exportTfjsLayers(backend, artifact, options.out, generatedBy);
+  const result = await exportTfjsLayers(backend, artifact, options.out, generatedBy, { force: options.force ?? false, protect: [dbPath] });
   const { trial, spec, model } = artifact;
   const hidden = model.activations.length ? ` (${model.activations.join(', ')})` : '';
   print(

@@ -1,9 +1,9 @@
 // The read-only commands over a results DB: `best`, `show` and `export`. They only read the store.
-import { writeFileSync } from 'node:fs';
 import { exportRows, openReadStore, toCsv, type ReadStore, type TrialSummary } from '../store/index.js';
 import { formatDuration, formatMetric, formatParamValue } from '../format.js';
 import { renderTable } from './table.js';
 import { EXIT_OK, UsageError } from './errors.js';
+import { writeOutputFile } from '../output/write-output.js';
 
 type Print = (text: string) => void;
 
@@ -150,13 +150,13 @@ export function showCommand(dbPath: string, number: number, options: { json?: bo
   });
 }
 
-export function exportCommand(dbPath: string, options: { format: string; out?: string }, print: Print): number {
+export function exportCommand(dbPath: string, options: { format: string; out?: string; force?: boolean }, print: Print): number {
   if (options.format !== 'csv' && options.format !== 'json') throw new UsageError(`--format expects csv or json, got "${options.format}"`);
   const text = withStore(dbPath, (store) => {
     const rows = exportRows(store);
     return options.format === 'csv' ? toCsv(rows) : JSON.stringify(rows, null, 2);
   });
-  if (options.out) writeFileSync(options.out, text.endsWith('\n') ? text : `${text}\n`);
+  if (options.out) writeOutputFile(options.out, text.endsWith('\n') ? text : `${text}\n`, { force: options.force ?? false, protect: [dbPath] });
   else print(text.replace(/\n$/, ''));
   return EXIT_OK;
 }

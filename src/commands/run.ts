@@ -88,7 +88,13 @@ async function runLoadedSweep(spec: SweepSpec, record: SweepRecord, dbPath: stri
   if (unwritable) throw new UsageError(`cannot write the results DB ${dbPath}: ${unwritable}`);
 
   if (decision.note) io.err(decision.note);
-  let workers = flags.workers ?? availableParallelism();
+  const cores = availableParallelism();
+  let workers = flags.workers ?? cores;
+  if (workers > cores) {
+    // Each worker thread loads tfjs and the sweep's data; beyond the cores they only compete for them.
+    io.err(`--workers ${workers}: using ${cores}, the number of cores (more threads than cores make no trial faster)`);
+    workers = cores;
+  }
   if (decision.backend === 'tensorflow' && workers > 1) {
     // One process-wide native TensorFlow owns the GPU; several threads loading it is unsafe (tfjs #8388).
     io.err(`backend tensorflow: using 1 worker instead of ${workers} (one GPU worker)`);

@@ -14,7 +14,7 @@ import type { BackendName } from '../train/backend-choice.js';
 import type { TrialOutcome } from '../train/trainer.js';
 import { VerdictSlot, type ControlMessage, type TrialTask, type WorkerMessage, type WorkerSetup } from '../train/protocol.js';
 import { SweepLedger } from './ledger.js';
-import { describeStop, reachesTarget, stopsRunningTrials, type StopReason, type StopRules } from './stop-rules.js';
+import { describeStop, reachesTarget, startDeadline, stopsRunningTrials, type StopReason, type StopRules } from './stop-rules.js';
 import type { BestSoFar, SweepEvent, TrialEndState } from './events.js';
 
 export interface RunOptions {
@@ -93,11 +93,12 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
 
   if (options.signal?.aborted) stop({ kind: 'signal' });
   options.signal?.addEventListener('abort', () => stop({ kind: 'signal' }));
-  const deadline = rules.timeBudgetSeconds !== undefined ? setTimeout(() => stop({ kind: 'time-budget', seconds: rules.timeBudgetSeconds! }), rules.timeBudgetSeconds * 1000) : undefined;
+  const deadline = rules.timeBudgetSeconds !== undefined ? startDeadline(rules.timeBudgetSeconds, () => stop({ kind: 'time-budget', seconds: rules.timeBudgetSeconds! })) : undefined;
   if (best && reachesTarget(rules, best.value)) stop({ kind: 'target', number: best.number, value: best.value, target: rules.target! });
 
   // No more threads than trials left to run: each one loads tfjs and the sweep's data.
-  const remaining = planner.total - Array.from({ length: planner.total }, (_, n) => n).filter((n) => ledger.isDone(n)).length;
+  // Counted from the ledger, never by listing the plan: a run_cap of 1e12 is a number, not an array.
+  const remaining = planner.total - ledger.countDone();
   const workers = Math.max(1, Math.min(options.workers, remaining));
   const setup: WorkerSetup = { spec, backend };
   const pool = new Piscina<TrialTask, TrialOutcome>({
@@ -237,7 +238,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     await Promise.all(running);
   } finally {
     clearInterval(flushTimer);
-    clearTimeout(deadline);
+    deadline?.cancel();
     guarded(() => store.flush());
     await pool.destroy();
   }

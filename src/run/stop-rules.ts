@@ -66,3 +66,26 @@ export function formatBudget(seconds: number): string {
   if (seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;
 }
+
+/** The longest delay Node's setTimeout takes (2^31 − 1 ms, 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The longest --time-budget taken: a year. */
+export const MAX_TIME_BUDGET_SECONDS = 366 * 86400;
+
+/** Calls `onExpired` once after `seconds`, for any length up to MAX_TIME_BUDGET_SECONDS (a chain of timers Node can hold). */
+export function startDeadline(seconds: number, onExpired: () => void): { cancel(): void } {
+  const due = Date.now() + seconds * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const left = due - Date.now();
+    if (left <= 0) {
+      timer = undefined;
+      onExpired();
+      return;
+    }
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+  };
+  timer = setTimeout(arm, Math.min(Math.max(0, due - Date.now()), MAX_TIMER_MS));
+  return { cancel: () => timer !== undefined && clearTimeout(timer) };
+}

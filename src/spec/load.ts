@@ -1,7 +1,8 @@
 // Loads a sweep file into a validated SweepSpec, or throws one SpecError that says where and what.
 // Order: YAML syntax → shape (zod) → names and formulas → parameters → every parameter value
 // applied to a trial → the problem's data sampled and checked for NaN/Inf.
-import { readFileSync } from 'node:fs';
+import { readBoundedFileSync } from '../input/bounded-read.js';
+import { findDataProblem } from './data-guards.js';
 import { SpecError } from './errors.js';
 import { readSweepSource, type FieldPath, type SweepSource } from './source.js';
 import { SweepFileSchema, type ParameterFileSpec, type SweepFile } from './schema.js';
@@ -17,6 +18,9 @@ import type { SweepSpec } from './types.js';
 import { tpeOptionsFromFile } from '../search/tpe.js';
 import { readEarlyTerminate, sweepMaxSteps } from '../prune/options.js';
 
+/** A sweep file is a page of YAML; a long list of values fits many times over, and /dev/zero does not. */
+export const MAX_SWEEP_FILE_BYTES = 8 << 20;
+
 export interface LoadOptions {
   stepsOverride?: number;
 }
@@ -27,14 +31,9 @@ export interface LoadedSweep {
 }
 
 export function loadSweepFile(file: string, options: LoadOptions = {}): LoadedSweep {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new SpecError(file, undefined, undefined, `cannot read the sweep file: ${reason}`);
-  }
-  return loadSweepText(file, text, options);
+  const read = readBoundedFileSync(file, MAX_SWEEP_FILE_BYTES);
+  if (!read.ok) throw new SpecError(file, undefined, undefined, `cannot read the sweep file: ${read.reason}`);
+  return loadSweepText(file, read.text, options);
 }
 
 export function loadSweepText(file: string, text: string, options: LoadOptions = {}): LoadedSweep {
@@ -48,6 +47,8 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
   if (typeof source.data !== 'object' || source.data === null || Array.isArray(source.data)) {
     fail([], 'expected a mapping with name, method, metric, parameters, problem, features, model, training');
   }
+  const dataProblem = findDataProblem(source.data);
+  if (dataProblem) fail(dataProblem.path, dataProblem.message, { key: dataProblem.key });
   const parsed = SweepFileSchema.safeParse(source.data);
   if (!parsed.success) {
     const report = reportIssue(parsed.error.issues[0]!, source.data, SweepFileSchema);
@@ -68,7 +69,7 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
     formulas.forEach((formula, i) => checkFormula(formula, dataNames(scopes), ['features', set, i], fail));
   }
   if (Object.keys(sweepFile.features).length === 0) fail(['features'], 'expected at least one feature set, e.g. log: [log(x1), log(x2)]');
-  if (!(sweepFile.metric.name in metrics)) {
+  if (!Object.hasOwn(metrics, sweepFile.metric.name)) {
     const names = Object.keys(metrics);
     const suggestion = didYouMean(sweepFile.metric.name, names);
     fail(['metric', 'name'], `expected the name of a problem metric (${names.join(', ')}); got "${sweepFile.metric.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
@@ -105,8 +106,8 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
   };
 
   checkTrials(spec, fileParameters, fail);
-  const dataProblem = checkProblemData(spec);
-  if (dataProblem) fail(dataProblem.path, dataProblem.message);
+  const sampledProblem = checkProblemData(spec);
+  if (sampledProblem) fail(sampledProblem.path, sampledProblem.message);
   return { spec, source };
 }
 

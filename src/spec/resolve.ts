@@ -28,7 +28,7 @@ export function resolveTrial(spec: SweepSpec, number: number, params: Params): R
   for (const [path, value] of Object.entries(params)) draft = withValueAt(draft, path, value);
 
   const featureSet = draft.features;
-  if (typeof featureSet !== 'string' || !(featureSet in spec.features)) {
+  if (typeof featureSet !== 'string' || !Object.hasOwn(spec.features, featureSet)) {
     return {
       ok: false,
       path: ['features'],

@@ -17,7 +17,14 @@ export interface SweepSource {
 
 export function readSweepSource(file: string, text: string): SweepSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+  } catch (error) {
+    // The parser recurses per nesting level: thousands of nested [ or { overflow the stack.
+    if (error instanceof RangeError) throw new SpecError(file, undefined, undefined, 'this YAML is nested too deeply to read; a sweep file is a few levels deep');
+    throw error;
+  }
   const firstError = doc.errors[0];
   if (firstError) {
     throw new SpecError(
@@ -27,7 +34,17 @@ export function readSweepSource(file: string, text: string): SweepSource {
       `this is not valid YAML: ${firstError.message.split('\n')[0]}`,
     );
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml's guard against "billion laughs": aliases (*name) that expand into ever more copies.
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      throw new SpecError(file, undefined, undefined, 'its aliases (*name) expand into too many copies of their anchors (&name); write the values out, or use fewer aliases');
+    }
+    if (error instanceof RangeError) throw new SpecError(file, undefined, undefined, 'this YAML is nested too deeply to read; a sweep file is a few levels deep');
+    throw error;
+  }
   const toLocation = (offset: number): SpecLocation => lineCounter.linePos(offset);
 
   return {

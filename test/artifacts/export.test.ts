@@ -97,16 +97,17 @@ describe('exportTfjsLayers', () => {
     });
   });
 
-  it('replaces an earlier export in the same directory, and refuses a directory holding other files', async () => {
+  it('replaces an earlier export only with force, and refuses a non-empty directory without it', async () => {
     const other = randomModel([3, 6, 6, 1], ['tanh', 'elu'], 22);
-    await exportTfjsLayers(backend, artifactOf(spec, config, other), dir, 'sweepdeck test');
+    await expect(exportTfjsLayers(backend, artifactOf(spec, config, other), dir, 'sweepdeck test')).rejects.toThrow(/is not empty .*--force/);
+    await exportTfjsLayers(backend, artifactOf(spec, config, other), dir, 'sweepdeck test', { force: true });
     const weights = fs.readFileSync(join(dir, 'weights.bin'));
     expect(new Float32Array(weights.buffer, weights.byteOffset, 3 * 6)).toEqual(other.kernels[0]);
     expect(fs.readdirSync(join(dir, '..'))).toEqual(['model']);
 
     const busy = tempDir();
     fs.writeFileSync(join(busy, 'notes.txt'), 'mine');
-    await expect(exportTfjsLayers(backend, artifactOf(spec, config, MODEL), busy, 'x')).rejects.toThrow(/holds other files \(notes\.txt\)/);
+    await expect(exportTfjsLayers(backend, artifactOf(spec, config, MODEL), busy, 'x')).rejects.toThrow(/is not empty \(it holds notes\.txt\)/);
     expect(fs.readdirSync(busy)).toEqual(['notes.txt']);
   });
 

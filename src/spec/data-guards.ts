@@ -1,0 +1,43 @@
+// Checks on a sweep file's data as YAML gave it, before its shape is checked: what no field of
+// any sweep file may hold. A number must be finite (YAML's .inf, .nan and 1e400 are numbers to a
+// parser, and every trial would fail with them), and no mapping key may be a name that every
+// JavaScript object already has (`constructor`, `toString`, `__proto__`, …): as a variable,
+// feature set or metric name it would be mistaken for that property, so it is refused with why.
+import type { FieldPath } from './source.js';
+
+export interface DataProblem {
+  path: FieldPath;
+  message: string;
+  /** The problem is the key at `path`, not its value. */
+  key: boolean;
+}
+
+/** Object.prototype's own names: __proto__, constructor, toString, valueOf, hasOwnProperty, … */
+const OBJECT_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+export function findDataProblem(data: unknown): DataProblem | undefined {
+  const stack: { value: unknown; path: FieldPath }[] = [{ value: data, path: [] }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) {
+        const shown = Number.isNaN(value) ? 'NaN (.nan)' : `${value > 0 ? '' : '-'}infinity (.inf, or a number beyond ±1.8e308)`;
+        return { path, message: `expected a finite number, got ${shown}`, key: false };
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((item, index) => stack.push({ value: item, path: [...path, index] }));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const key of Object.keys(value)) {
+        if (OBJECT_NAMES.has(key)) {
+          return {
+            path: [...path, key],
+            message: `"${key}" cannot be used as a name here: every JavaScript object already has a property of that name, so it would be mistaken for it; rename it`,
+            key: true,
+          };
+        }
+        stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+      }
+    }
+  }
+  return undefined;
+}
