@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { SpecError } from './spec/errors.js';
-import { StoreError } from './store/index.js';
+import { StoreError, isCorruption, salvageAdvice } from './store/index.js';
 import { BACKEND_CHOICES } from './train/backend-choice.js';
 import { resumeCommand, runCommand, type ResumeFlags, type RunFlags } from './commands/run.js';
 import { MAX_TIME_BUDGET_SECONDS, formatBudget, parseDuration } from './run/stop-rules.js';
@@ -194,6 +194,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof StoreError) {
       err(`error: ${error.message}`);
       return error.code === 'locked' ? EXIT_RUNTIME : EXIT_BAD_INPUT;
+    }
+    if (isCorruption(error)) {
+      err(`error: a results DB is damaged (SQLite: ${(error as Error).message}); ${salvageAdvice('DB')}`);
+      return EXIT_BAD_INPUT;
     }
     // Anything else is a sweepdeck bug: one line, and the stack only when asked for.
     const message = error instanceof Error ? error.message : String(error);

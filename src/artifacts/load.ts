@@ -3,7 +3,7 @@
 // row, the trial's resolved configuration (feature formulas, head) from its row, and the weights
 // from the models table. The sweep file is never read.
 import { decodeModel, ModelFormatError } from './blob.js';
-import { DEFAULT_KEEP_MODELS, openReadStore, type ReadStore, type SweepRecord, type TrialSummary } from '../store/index.js';
+import { DEFAULT_KEEP_MODELS, useReadStore, type ReadStore, type SweepRecord, type TrialSummary } from '../store/index.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
 import type { TrainedModel } from '../train/model.js';
 
@@ -23,12 +23,7 @@ export interface TrialArtifact {
 
 /** loadArtifact on a DB opened (read-only) for the call. */
 export function loadArtifactFromDb(dbPath: string, number?: number): TrialArtifact {
-  const store = openReadStore(dbPath);
-  try {
-    return loadArtifact(store, dbPath, number);
-  } finally {
-    store.close();
-  }
+  return useReadStore(dbPath, (store) => loadArtifact(store, dbPath, number));
 }
 
 /** Trial `number`'s kept model, or (no number) the best trial's. */

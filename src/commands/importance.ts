@@ -1,6 +1,6 @@
 // `sweepdeck importance DB [--json]`: ranks the swept parameters by how much of the sweep metric
 // they explain (fANOVA on a random forest, see analysis/importance.ts). Read-only over the store.
-import { openReadStore } from '../store/index.js';
+import { useReadStore, type SweepRecord, type TrialSummary } from '../store/index.js';
 import { parameterImportance } from '../analysis/importance.js';
 import type { Parameter } from '../search/space.js';
 import { renderTable } from './table.js';
@@ -9,15 +9,10 @@ import { EXIT_OK, UsageError } from './errors.js';
 const BAR_WIDTH = 24;
 
 export function importanceCommand(dbPath: string, options: { json?: boolean }, print: (text: string) => void): number {
-  const store = openReadStore(dbPath);
-  let sweep;
-  let trials;
-  try {
-    sweep = store.sweep();
-    trials = store.trials({ states: ['complete'] });
-  } finally {
-    store.close();
-  }
+  return useReadStore(dbPath, (store) => rankParameters(dbPath, store.sweep(), store.trials({ states: ['complete'] }), options, print));
+}
+
+function rankParameters(dbPath: string, sweep: SweepRecord, trials: TrialSummary[], options: { json?: boolean }, print: (text: string) => void): number {
   const spec = JSON.parse(sweep.specJson) as { parameters?: Parameter[] };
   const result = parameterImportance(
     spec.parameters ?? [],

@@ -1,5 +1,5 @@
 // The read-only commands over a results DB: `best`, `show` and `export`. They only read the store.
-import { exportRows, openReadStore, toCsv, type ReadStore, type TrialSummary } from '../store/index.js';
+import { exportRows, toCsv, useReadStore, type TrialSummary } from '../store/index.js';
 import { formatDuration, formatMetric, formatParamValue } from '../format.js';
 import { renderTable } from './table.js';
 import { EXIT_OK, UsageError } from './errors.js';
@@ -7,14 +7,7 @@ import { writeOutputFile } from '../output/write-output.js';
 
 type Print = (text: string) => void;
 
-function withStore<T>(dbPath: string, use: (store: ReadStore) => T): T {
-  const store = openReadStore(dbPath);
-  try {
-    return use(store);
-  } finally {
-    store.close();
-  }
-}
+const withStore = useReadStore;
 
 function durationOf(trial: TrialSummary): number | null {
   if (!trial.startedAt || !trial.finishedAt) return null;
@@ -152,11 +145,12 @@ export function showCommand(dbPath: string, number: number, options: { json?: bo
 
 export function exportCommand(dbPath: string, options: { format: string; out?: string; force?: boolean }, print: Print): number {
   if (options.format !== 'csv' && options.format !== 'json') throw new UsageError(`--format expects csv or json, got "${options.format}"`);
-  const text = withStore(dbPath, (store) => {
+  // Written inside the read, so that on a damaged DB what could be read is exported before the error.
+  withStore(dbPath, (store) => {
     const rows = exportRows(store);
-    return options.format === 'csv' ? toCsv(rows) : JSON.stringify(rows, null, 2);
+    const text = options.format === 'csv' ? toCsv(rows) : JSON.stringify(rows, null, 2);
+    if (options.out) writeOutputFile(options.out, text.endsWith('\n') ? text : `${text}\n`, { force: options.force ?? false, protect: [dbPath] });
+    else print(text.replace(/\n$/, ''));
   });
-  if (options.out) writeOutputFile(options.out, text.endsWith('\n') ? text : `${text}\n`, { force: options.force ?? false, protect: [dbPath] });
-  else print(text.replace(/\n$/, ''));
   return EXIT_OK;
 }

@@ -1,5 +1,6 @@
 // The results store: the only place that knows the SQL schema. Everything else imports from here.
-export { StoreError, checkWritable, openReadStore, openWriteStore } from './open.js';
+export { StoreError, checkWritable, openReadStore, openWriteStore, useReadStore } from './open.js';
+export { isCorruption, salvageAdvice } from './damage.js';
 export type { StoreErrorCode, SweepRecord } from './open.js';
 export { WriteStore, FLUSH_ROWS } from './write.js';
 export type { NewTrial, StoredTrial, TrialEnd } from './write.js';

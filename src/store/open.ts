@@ -7,8 +7,9 @@ import { identify, insertSweep, migrate, readSweep, type Identity } from './sche
 import { claimWriter, holdHere, liveWriter, lockKey } from './writer-lock.js';
 import { WriteStore, closeConnection } from './write.js';
 import { ReadStore } from './read.js';
+import { findDamage, isCorruption, salvageAdvice } from './damage.js';
 
-export type StoreErrorCode = 'not_a_sweep_db' | 'newer_schema' | 'not_writable' | 'different_sweep' | 'not_found' | 'locked';
+export type StoreErrorCode = 'not_a_sweep_db' | 'newer_schema' | 'not_writable' | 'different_sweep' | 'not_found' | 'locked' | 'damaged';
 
 export class StoreError extends Error {
   override name = 'StoreError';
@@ -126,6 +127,33 @@ export function openReadStore(dbPath: string): ReadStore {
 }
 
 /**
+ * Opens `dbPath` read-only, runs `use` and closes it. A damaged DB still gives what can be read:
+ * when any read met damage, a StoreError('damaged') naming it is thrown after `use` is done (so
+ * what it printed stays shown); when `use` itself cannot go on, the same error instead of SQLite's.
+ */
+export function useReadStore<T>(dbPath: string, use: (store: ReadStore) => T): T {
+  const store = openReadStore(dbPath);
+  try {
+    let result: T;
+    try {
+      result = use(store);
+    } catch (error) {
+      // Also when `use` gave up for want of what could not be read ("no kept model"): the damage is the reason.
+      const damage = isCorruption(error) ? (store.damage(true) ?? []) : store.damage();
+      if (damage) throw damagedDb(dbPath, damage, 'what could be read is shown above, if anything', error);
+      throw error;
+    }
+    // A damaged page does not always fail a read (a cell pointer past the page reads as no rows), so
+    // quick_check runs after every read command: a few milliseconds per MB of DB.
+    const damage = store.damage(true);
+    if (damage) throw damagedDb(dbPath, damage, 'what could be read is shown above, without what is damaged');
+    return result;
+  } finally {
+    store.close();
+  }
+}
+
+/**
  * Whether `dbPath` could be created or written, checked WITHOUT creating anything.
  * Returns null when it can, otherwise a short reason (the caller names the path).
  */
@@ -172,6 +200,9 @@ function inspectForWriting(dbPath: string, sweep: SweepRecord): void {
     refuseUnlessOurs(identity, dbPath);
     const existing = identity.kind === 'sweepdeck' ? readSweep(db) : undefined;
     if (existing && existing.specHash !== sweep.specHash) throw differentSweep(dbPath, existing, sweep);
+    // Writing into a damaged file can spread the damage to what is still sound: refuse it first.
+    const damage = identity.kind === 'sweepdeck' ? findDamage(db) : [];
+    if (damage.length) throw damagedDb(dbPath, damage, 'nothing was written to it');
   } catch (error) {
     throw toStoreError(error, dbPath);
   } finally {
@@ -210,16 +241,26 @@ function differentSweep(dbPath: string, existing: SweepRecord, wanted: SweepReco
 function toStoreError(error: unknown, dbPath: string): unknown {
   if (error instanceof StoreError || !(error instanceof Database.SqliteError)) return error;
   const code = error.code;
-  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+  if (isCorruption(error)) return damagedDb(dbPath, [], 'nothing was written to it', error);
+  if (code === 'SQLITE_NOTADB') {
     return new StoreError('not_a_sweep_db', dbPath, `${dbPath} is not a sweepdeck results DB: ${error.message}`, { cause: error });
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new StoreError('locked', dbPath, `${dbPath} is locked by another connection: ${error.message}`, { cause: error });
   }
+  if (code.startsWith('SQLITE_IOERR')) {
+    return new StoreError('not_writable', dbPath, `cannot use ${dbPath} as a results DB: ${error.message} (a device, a pipe, or a failing disk?); give the path of a file`, { cause: error });
+  }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM') {
     return new StoreError('not_writable', dbPath, `cannot write ${dbPath}: ${error.message}`, { cause: error });
   }
   return error;
+}
+
+/** A damaged DB, in one message: what is damaged (when known), what was done, how to salvage it. */
+export function damagedDb(dbPath: string, damage: readonly string[], outcome: string, cause?: unknown): StoreError {
+  const what = damage.length ? `: SQLite's quick_check finds damage in ${damage.join(', ')}` : ' (SQLite: database disk image is malformed)';
+  return new StoreError('damaged', dbPath, `${dbPath} is damaged${what}; ${outcome}; ${salvageAdvice(dbPath)}`, cause === undefined ? undefined : { cause });
 }
 
 function removeDbFiles(dbPath: string): void {

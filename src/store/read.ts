@@ -5,6 +5,7 @@ import type { SweepRecord } from './open.js';
 import { bestFirst } from './schema.js';
 import { liveWriter } from './writer-lock.js';
 import { ModelQueries, type KeptModel, type ModelBlob } from './models.js';
+import { findDamage, isCorruption } from './damage.js';
 
 export type TrialState = 'queued' | 'running' | 'complete' | 'pruned' | 'failed';
 
@@ -177,12 +178,24 @@ export class ReadStore {
 
   /** A trial's metric points (one metric, or all of them), ordered by name, then step. */
   curve(trialId: number, name?: string): CurvePoint[] {
-    return this.selectCurve.all({ trialId, name: name ?? null });
+    return this.unlessDamaged('metrics', [], () => this.selectCurve.all({ trialId, name: name ?? null }));
   }
 
   /** Trials whose trained model is kept in the DB, best first (no blobs are read: cheap to poll). */
   keptModels(): KeptModel[] {
-    return this.models.kept();
+    return this.unlessDamaged('models', [], () => this.models.kept());
+  }
+
+  /**
+   * What was damaged in the reads so far, in words (SQLite's quick_check), or undefined when every
+   * read succeeded (curves, final metrics and kept models that could not be read were left out).
+   * With `check`, quick_check runs whatever the reads met.
+   */
+  damage(check = false): string[] | undefined {
+    if (this.unreadable.size === 0 && !check) return undefined;
+    const found = findDamage(this.db);
+    if (found.length) return found;
+    return this.unreadable.size ? [...this.unreadable].map((table) => `table ${table}`) : undefined;
   }
 
   /** The kept model blob of trial `number` (decode it with src/artifacts), or undefined when none is kept. */
@@ -245,9 +258,23 @@ export class ReadStore {
     return this.db.transaction(read).deferred();
   }
 
+  /** The tables a read found damaged (a damaged DB still shows what can be read; see damage()). */
+  private readonly unreadable = new Set<string>();
+
+  /** `read()`, or `fallback` when SQLite finds the pages it needs damaged (noted for damage()). */
+  private unlessDamaged<T>(table: string, fallback: T, read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (!isCorruption(error)) throw error;
+      this.unreadable.add(table);
+      return fallback;
+    }
+  }
+
   private summarize(row: TrialRow): TrialSummary {
     const metrics: Record<string, number | null> = {};
-    for (const metric of this.selectFinalMetrics.all(row.id)) metrics[metric.name] = metric.value;
+    for (const metric of this.unlessDamaged('metrics', [], () => this.selectFinalMetrics.all(row.id))) metrics[metric.name] = metric.value;
     return {
       id: row.id,
       number: row.number,
