@@ -1,14 +1,20 @@
 // `sweepdeck predict DB [--trial N] --input FILE|- [--check] [--json]`: a kept model's predictions
 // on raw variables from a CSV, through the trial's own features and head. Rows outside the
 // trained ranges are flagged (and the exit code says so); --check adds the target and the metric.
-import { readFileSync } from 'node:fs';
+import { readBoundedInput } from '../input/bounded-read.js';
 import { backendFor, loadArtifactFromDb, makePredictor, predictRows, readInputCsv, type Predictions, type TrialArtifact } from '../artifacts/index.js';
 import { summarize, type MetricSummary } from '../problem/summary.js';
 import { formatMetric } from '../format.js';
-import { renderTable } from './table.js';
+import { renderTableLines } from './table.js';
 import { EXIT_OK, UsageError } from './errors.js';
 
 type Print = (text: string) => void;
+
+/** The most of a CSV read (about 4 million rows of a few columns); a larger input is refused, not half-read. */
+export const MAX_INPUT_BYTES = 128 << 20;
+
+/** Lines printed per call: a table of a million rows goes out in pieces, never as one string. */
+const LINES_PER_PRINT = 2000;
 
 /** Predictions were printed, but some rows lie outside what the model was trained on. */
 export const EXIT_FLAGGED = 3;
@@ -22,7 +28,9 @@ export interface PredictOptions {
 
 export async function predictCommand(dbPath: string, options: PredictOptions, print: Print, note: Print = () => {}): Promise<number> {
   const source = options.input === '-' ? 'stdin' : options.input;
-  const text = readInput(options.input);
+  const read = await readBoundedInput(options.input, MAX_INPUT_BYTES);
+  if (!read.ok) throw new UsageError(`cannot read --input ${options.input === '-' ? '- (stdin)' : options.input}: ${read.reason}`);
+  const text = read.text;
   const artifact = loadArtifactFromDb(dbPath, options.trial);
   const predictor = makePredictor(artifact);
   const rows = readInputCsv(text, source, predictor.inputs);
@@ -33,21 +41,13 @@ export async function predictCommand(dbPath: string, options: PredictOptions, pr
   const summaries = options.check ? checkSummaries(result) : undefined;
 
   if (options.json) {
-    print(JSON.stringify(jsonReport(artifact, source, rows.lines, rows.columns, result, summaries), null, 2));
+    printJson(jsonReport(artifact, source, rows.lines, rows.columns, result, summaries), print);
   } else {
-    print(textReport(artifact, source, rows.lines, rows.columns, result, summaries));
+    printInPieces(textReport(artifact, source, rows.lines, rows.columns, result, summaries), print);
   }
   return flagged > 0 ? EXIT_FLAGGED : EXIT_OK;
 }
 
-function readInput(input: string): string {
-  try {
-    return readFileSync(input === '-' ? 0 : input, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read --input ${input}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message}`);
-  }
-}
 
 /** Per metric: its summary over the rows in range (flagged rows are left out: they are extrapolations). */
 function checkSummaries(result: Predictions): Map<string, { rows: number; summary: MetricSummary }> {
@@ -67,14 +67,26 @@ function header(artifact: TrialArtifact): string {
   return `trial ${trial.number} of sweep ${artifact.sweep.name} (${spec.metric.name} ${formatMetric(trial.value)} on its held-out set): features ${config.features}, head ${config.model.head}`;
 }
 
-function textReport(
+function printInPieces(lines: Iterable<string>, print: Print): void {
+  let piece: string[] = [];
+  for (const line of lines) {
+    piece.push(line);
+    if (piece.length === LINES_PER_PRINT) {
+      print(piece.join('\n'));
+      piece = [];
+    }
+  }
+  if (piece.length) print(piece.join('\n'));
+}
+
+function* textReport(
   artifact: TrialArtifact,
   source: string,
   lines: number[],
   columns: Map<string, Float64Array>,
   result: Predictions,
   summaries: Map<string, { rows: number; summary: MetricSummary }> | undefined,
-): string {
+): Generator<string> {
   const metric = artifact.spec.metric.name;
   const variables = Object.keys(artifact.spec.problem.variables);
   const head = ['line', ...variables, 'pred', ...(result.target ? ['target', metric] : []), 'note'];
@@ -85,7 +97,11 @@ function textReport(
     ...(result.target ? [formatValue(result.target[i]!), formatMetric(result.metrics!.get(metric)![i]!)] : []),
     result.flags[i]!.length ? `OUTSIDE: ${result.flags[i]!.join('; ')}` : '',
   ]);
-  const out = [header(artifact), `${result.n} row${result.n === 1 ? '' : 's'} from ${source}`, '', renderTable(head, body)];
+  yield header(artifact);
+  yield `${result.n} row${result.n === 1 ? '' : 's'} from ${source}`;
+  yield '';
+  yield* renderTableLines(head, body);
+  const out: string[] = [];
   const flagged = result.flags.filter((f) => f.length > 0).length;
   if (summaries) {
     const { rows, summary } = summaries.get(metric)!;
@@ -101,7 +117,7 @@ function textReport(
     const rows = flagged === 1 ? `1 of ${result.n} rows lies` : `${flagged} of ${result.n} rows lie`;
     out.push('', `${rows} outside the ranges the model was trained on (marked OUTSIDE): ${flagged === 1 ? 'its prediction is an extrapolation' : 'their predictions are extrapolations'} (exit code ${EXIT_FLAGGED})`);
   }
-  return out.join('\n');
+  yield* out;
 }
 
 function jsonReport(
@@ -121,7 +137,13 @@ function jsonReport(
     metric: { name: artifact.spec.metric.name, goal: artifact.spec.metric.goal, recorded: artifact.trial.value },
     input: source,
     flagged: result.flags.filter((f) => f.length > 0).length,
-    rows: lines.map((line, i) => ({
+    rows: (function* () {
+      for (let i = 0; i < lines.length; i++) yield row(lines[i]!, i);
+    })(),
+    ...(summaries ? { check: Object.fromEntries([...summaries].map(([name, { rows, summary }]) => [name, { rows, ...summary }])) } : {}),
+  };
+  function row(line: number, i: number) {
+    return {
       line,
       inputs: Object.fromEntries(variables.map((v) => [v, columns.get(v)![i]!])),
       net: finite(result.net[i]!),
@@ -131,7 +153,29 @@ function jsonReport(
       ...(result.target
         ? { target: finite(result.target[i]!), metrics: Object.fromEntries([...result.metrics!].map(([name, values]) => [name, finite(values[i]!)])) }
         : {}),
-    })),
-    ...(summaries ? { check: Object.fromEntries([...summaries].map(([name, { rows, summary }]) => [name, { rows, ...summary }])) } : {}),
-  };
+    };
+  }
+}
+
+/**
+ * JSON.stringify(report, null, 2), printed a piece at a time with its rows one by one: the rows of
+ * a large input would not fit in one string.
+ */
+function printJson(report: ReturnType<typeof jsonReport>, print: Print): void {
+  const mark = '\u0000rows\u0000';
+  const [before, after] = JSON.stringify({ ...report, rows: mark }, null, 2).split(JSON.stringify(mark)) as [string, string];
+  print(`${before}[`);
+  let piece: string[] = [];
+  let pending: string | undefined;
+  for (const row of report.rows) {
+    if (pending !== undefined) piece.push(`${pending},`);
+    pending = `    ${JSON.stringify(row, null, 2).replaceAll('\n', '\n    ')}`;
+    if (piece.length >= LINES_PER_PRINT) {
+      print(piece.join('\n'));
+      piece = [];
+    }
+  }
+  if (pending !== undefined) piece.push(pending);
+  if (piece.length) print(piece.join('\n'));
+  print(`  ]${after}`);
 }

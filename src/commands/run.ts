@@ -7,6 +7,7 @@ import { loadSweepFile } from '../spec/load.js';
 import { checkWritable, openReadStore, openWriteStore, type SweepRecord } from '../store/index.js';
 import { chooseBackend, type BackendChoice } from '../train/backend-choice.js';
 import { runSweep } from '../run/orchestrator.js';
+import { describeEstimate, estimateTrialMemory, memoryBudget, workersThatFit } from '../train/memory-estimate.js';
 import { describeStop } from '../run/stop-rules.js';
 import { lineReporter } from '../run/line-reporter.js';
 import { dashboardSupported, startLiveDashboard } from '../tui/index.js';
@@ -94,6 +95,13 @@ async function runLoadedSweep(spec: SweepSpec, record: SweepRecord, dbPath: stri
     // Each worker thread loads tfjs and the sweep's data; beyond the cores they only compete for them.
     io.err(`--workers ${workers}: using ${cores}, the number of cores (more threads than cores make no trial faster)`);
     workers = cores;
+  }
+  // Workers that would not fit in memory together are not started (the estimate is per worker).
+  const memory = estimateTrialMemory(spec);
+  const fitting = workersThatFit(memory.bytes, memoryBudget());
+  if (workers > fitting) {
+    io.err(`using ${fitting} worker${fitting === 1 ? '' : 's'} instead of ${workers}: each trial needs ${describeEstimate(memory)}, and ${workers} of them would not fit in memory`);
+    workers = fitting;
   }
   if (decision.backend === 'tensorflow' && workers > 1) {
     // One process-wide native TensorFlow owns the GPU; several threads loading it is unsafe (tfjs #8388).

@@ -1,7 +1,8 @@
 // Loads a sweep file into a validated SweepSpec, or throws one SpecError that says where and what.
 // Order: YAML syntax → shape (zod) → names and formulas → parameters → every parameter value
 // applied to a trial → the problem's data sampled and checked for NaN/Inf.
-import { readBoundedFileSync } from '../input/bounded-read.js';
+import { formatBytes, readBoundedFileSync } from '../input/bounded-read.js';
+import { describeEstimate, estimateTrialMemory, memoryBudget } from '../train/memory-estimate.js';
 import { findDataProblem } from './data-guards.js';
 import { SpecError } from './errors.js';
 import { readSweepSource, type FieldPath, type SweepSource } from './source.js';
@@ -106,6 +107,12 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
   };
 
   checkTrials(spec, fileParameters, fail);
+  // Before any data is sampled: a trial that cannot fit is refused with its estimate.
+  const memory = estimateTrialMemory(spec);
+  const budget = memoryBudget();
+  if (memory.bytes > budget) {
+    fail(memory.parts[0]!.path, `one trial would need ${describeEstimate(memory)}, more than the ${formatBytes(budget)} this machine can give a sweep; make it smaller`);
+  }
   const sampledProblem = checkProblemData(spec);
   if (sampledProblem) fail(sampledProblem.path, sampledProblem.message);
   return { spec, source };
