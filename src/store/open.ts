@@ -167,6 +167,7 @@ export function checkWritable(dbPath: string): string | null {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return `cannot access it (${(error as Error).message})`;
   }
   if (stat?.isDirectory()) return 'it is a directory';
+  if (stat && !stat.isFile()) return 'it is not a plain file (a device, a socket or a fifo); give the path of a file';
   if (stat && !canAccess(absolute, fs.constants.R_OK | fs.constants.W_OK)) return 'the file is not writable';
 
   let directoryStat: fs.Stats;

@@ -255,7 +255,14 @@ export class ReadStore {
 
   /** Runs several queries in one read transaction, so a concurrent writer cannot show up half-way. */
   private snapshot<T>(read: () => T): T {
-    return this.db.transaction(read).deferred();
+    let done: { value: T } | undefined;
+    try {
+      return this.db.transaction(() => (done = { value: read() }).value).deferred();
+    } catch (error) {
+      // A read that met damage (and left it out) can fail the transaction's end; what it read is whole.
+      if (done && isCorruption(error)) return done.value;
+      throw error;
+    }
   }
 
   /** The tables a read found damaged (a damaged DB still shows what can be read; see damage()). */
