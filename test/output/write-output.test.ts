@@ -56,7 +56,7 @@ describe('writeOutputFile', () => {
 });
 
 describe('writeOutputDir', () => {
-  const files = new Map([
+  const files = new Map<string, string | Uint8Array>([
     ['model.json', '{}'],
     ['weights.bin', new Uint8Array([1, 2, 3])],
   ]);
