@@ -145,7 +145,8 @@ const RAW_NUMBERS = ['1', '3', '10', '0', '-1', '1.5', '1e12', '9999999999999999
 
 // ---- fixture ---------------------------------------------------------------------------------
 
-let paths: Record<string, string>;
+type FixturePath = 'db' | 'sweepFile' | 'truncated' | 'noise' | 'csv' | 'directory' | 'missing' | 'devNull' | 'devZero';
+let paths: Record<FixturePath, string>;
 
 beforeAll(() => {
   fs.writeFileSync(rssReporter, "process.on('exit', () => require('fs').writeFileSync(process.env.RSS_FILE, String(process.resourceUsage().maxRSS)));\n");
