@@ -15,27 +15,42 @@ export interface DataProblem {
 /** Object.prototype's own names: __proto__, constructor, toString, valueOf, hasOwnProperty, … */
 const OBJECT_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
+/** A value to look at and how it was reached; its path is only spelled out when there is a problem. */
+interface Visit {
+  value: unknown;
+  parent: Visit | undefined;
+  key: string | number | undefined;
+}
+
+function pathOf(visit: Visit): FieldPath {
+  const path: (string | number)[] = [];
+  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent) path.push(at.key);
+  return path.reverse();
+}
+
 export function findDataProblem(data: unknown): DataProblem | undefined {
-  const stack: { value: unknown; path: FieldPath }[] = [{ value: data, path: [] }];
+  const stack: Visit[] = [{ value: data, parent: undefined, key: undefined }];
   while (stack.length) {
-    const { value, path } = stack.pop()!;
+    const visit = stack.pop()!;
+    const { value } = visit;
+    const path = () => pathOf(visit);
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) {
         const shown = Number.isNaN(value) ? 'NaN (.nan)' : `${value > 0 ? '' : '-'}infinity (.inf, or a number beyond ±1.8e308)`;
-        return { path, message: `expected a finite number, got ${shown}`, key: false };
+        return { path: path(), message: `expected a finite number, got ${shown}`, key: false };
       }
     } else if (Array.isArray(value)) {
-      value.forEach((item, index) => stack.push({ value: item, path: [...path, index] }));
+      for (let index = 0; index < value.length; index++) stack.push({ value: value[index], parent: visit, key: index });
     } else if (typeof value === 'object' && value !== null) {
       for (const key of Object.keys(value)) {
         if (OBJECT_NAMES.has(key)) {
           return {
-            path: [...path, key],
+            path: [...path(), key],
             message: `"${key}" cannot be used as a name here: every JavaScript object already has a property of that name, so it would be mistaken for it; rename it`,
             key: true,
           };
         }
-        stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+        stack.push({ value: (value as Record<string, unknown>)[key], parent: visit, key });
       }
     }
   }

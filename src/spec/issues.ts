@@ -48,6 +48,7 @@ export function reportIssue(issue: ZodIssue, data: unknown, schema: ZodTypeAny):
       return { path, atKey: false, message: `expected a number ${bound} ${issue.minimum}, got ${describeValue(actual)}` };
     }
     case 'too_big': {
+      if (issue.type === 'array') return { path, atKey: false, message: issue.message };
       const bound = issue.inclusive ? '≤' : '<';
       return { path, atKey: false, message: `expected a number ${bound} ${issue.maximum}, got ${describeValue(actual)}` };
     }

@@ -19,8 +19,11 @@ import type { SweepSpec } from './types.js';
 import { tpeOptionsFromFile } from '../search/tpe.js';
 import { readEarlyTerminate, sweepMaxSteps } from '../prune/options.js';
 
-/** A sweep file is a page of YAML; a long list of values fits many times over, and /dev/zero does not. */
-export const MAX_SWEEP_FILE_BYTES = 8 << 20;
+/**
+ * A sweep file is a page of YAML: 1 MiB holds 10 000 values many times over, and /dev/zero does
+ * not (the YAML parser takes seconds per MB of short list items, so the bound is also on time).
+ */
+export const MAX_SWEEP_FILE_BYTES = 1 << 20;
 
 export interface LoadOptions {
   stepsOverride?: number;

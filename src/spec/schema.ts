@@ -131,9 +131,13 @@ export const TrainingSchema = z
   })
   .strict();
 
+/** The most values one parameter's `values:` list may hold. */
+export const MAX_PARAMETER_VALUES = 10_000;
+
 const ParameterFields = {
   value: z.unknown().optional(),
-  values: z.array(z.unknown()).min(1, 'expected at least one value').optional(),
+  // Every value is checked as a trial at load, and each is a grid axis point: 10 000 is plenty.
+  values: z.array(z.unknown()).min(1, 'expected at least one value').max(MAX_PARAMETER_VALUES, `expected at most ${MAX_PARAMETER_VALUES} values; for more, give a range (min, max, and q for a grid)`).optional(),
   distribution: z.enum(PARAMETER_DISTRIBUTIONS).optional(),
   min: z.number().optional(),
   max: z.number().optional(),

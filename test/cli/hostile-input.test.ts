@@ -71,7 +71,7 @@ describe('1. output paths that would destroy inputs', { timeout: 60_000 }, () =>
   });
 });
 
-describe('2. sizes that cannot fit', () => {
+describe('2. sizes that cannot fit', { timeout: 120_000 }, () => {
   it('a fixed training set of 2e8 samples is refused at load with the estimate', () => {
     const file = variant('huge-train.yaml', '  validation: { size: 128 }', '  train: { size: 200000000 }\n  validation: { size: 128 }');
     expectRefused(sweepdeck(['validate', file]), /problem\.train\.size: one trial would need about [\d.]+ GiB \(a fixed training set of 200000000 samples: [\d.]+ GiB.*\), more than the/);
@@ -95,11 +95,16 @@ describe('2. sizes that cannot fit', () => {
     expect(result.code).toBe(0);
   });
 
-  it('/dev/zero, a binary file or a 9 MB file as a sweep file or CSV is refused after reading at most the limit', () => {
+  it('/dev/zero, a binary file or a 2 MB file as a sweep file or CSV is refused after reading at most the limit', () => {
     expectRefused(sweepdeck(['validate', '/dev/zero']), /cannot read the sweep file: it holds NUL bytes/);
-    const big = write('big.yaml', `${VALID_SWEEP}# ${'x'.repeat(9 << 20)}\n`);
-    expectRefused(sweepdeck(['validate', big]), /cannot read the sweep file: it is larger than 8 MiB/);
+    const big = write('big.yaml', `${VALID_SWEEP}# ${'x'.repeat(2 << 20)}\n`);
+    expectRefused(sweepdeck(['validate', big]), /cannot read the sweep file: it is larger than 1 MiB/);
     expectRefused(sweepdeck(['predict', db, '--input', '/dev/zero']), /cannot read --input \/dev\/zero: it holds NUL bytes/);
+  });
+
+  it('a values list of more than 10 000 values is refused at its line (a million took minutes and GBs)', () => {
+    const file = variant('many-values.yaml', 'values: [0.01, 0.1]', `values: [${Array.from({ length: 10_001 }, (_, i) => 0.001 + i * 1e-6).join(', ')}]`);
+    expectRefused(sweepdeck(['validate', file]), /many-values\.yaml:\d+:\d+: parameters\.training\.lr\.values: expected at most 10000 values; for more, give a range/);
   });
 
   it('the memory estimate grows with what a trial holds, and workers are limited to what fits', () => {
@@ -111,7 +116,7 @@ describe('2. sizes that cannot fit', () => {
   });
 });
 
-describe('3. damaged DBs', () => {
+describe('3. damaged DBs', { timeout: 120_000 }, () => {
   /** A copy of the fixture DB with the cell pointers of the metrics table's root page overwritten. */
   function damagedCopy(): string {
     const copy = join(tempDir(), 'damaged.db');
@@ -146,7 +151,7 @@ describe('3. damaged DBs', () => {
   });
 });
 
-describe('4. timers and numbers at their limits', () => {
+describe('4. timers and numbers at their limits', { timeout: 120_000 }, () => {
   it('a deadline beyond the 32-bit timer fires when due, not at once', () => {
     vi.useFakeTimers();
     try {
@@ -186,7 +191,7 @@ describe('4. timers and numbers at their limits', () => {
   });
 });
 
-describe('5. raw library errors become one sentence', () => {
+describe('5. raw library errors become one sentence', { timeout: 120_000 }, () => {
   it('a YAML alias bomb and YAML nested too deeply', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 6; i++) levels.push(`${'abcdef'[i]}: &${'abcdef'[i]} [${Array(9).fill(`*${'abcdef'[i - 1]}`).join(', ')}]`);
@@ -213,7 +218,7 @@ describe('5. raw library errors become one sentence', () => {
   }, 120_000);
 });
 
-describe('6. names that collide with the JavaScript object model', () => {
+describe('6. names that collide with the JavaScript object model', { timeout: 120_000 }, () => {
   it.each([
     ['a feature set named constructor', 'log: [log(x1), log(x2)]', 'log: [log(x1), log(x2)]\n  constructor: [x1, x2]', /features\.constructor: "constructor" cannot be used as a name here/],
     ['a feature set named __proto__', 'log: [log(x1), log(x2)]', 'log: [log(x1), log(x2)]\n  __proto__: [x1, x2]', /features\.__proto__: "__proto__" cannot be used as a name/],
