@@ -30,7 +30,7 @@ export const PARAMETER_DISTRIBUTIONS = [
 ] as const;
 export const VARIABLE_DISTRIBUTIONS = ['uniform', 'log_uniform', 'int_uniform'] as const;
 
-const positiveInt = z.number().int().positive();
+const positiveInt = z.number().int().safe().positive();
 const formula = z.string().min(1, 'expected a formula, got an empty string');
 const numberOrFormula = z.union([z.number(), formula], {
   errorMap: () => ({ message: 'expected a number or a formula of earlier variables' }),
@@ -49,7 +49,7 @@ export const VariableSchema = z
 /** The training data: its seed, and 'stream' (a fresh sample every step, as the seed's get_batch does) or a fixed set of N. */
 export const TrainDataSchema = z
   .object({
-    seed: z.number().int().default(1),
+    seed: z.number().int().safe().default(1),
     size: z.union([z.literal('stream'), positiveInt], {
       errorMap: () => ({ message: 'expected "stream" or a positive whole number of samples' }),
     }).default('stream'),
@@ -65,7 +65,7 @@ export const ProblemSchema = z
     train: TrainDataSchema.default({}),
     validation: z
       .object({
-        seed: z.number().int().default(2),
+        seed: z.number().int().safe().default(2),
         size: positiveInt.max(1_000_000).default(4096),
       })
       .strict()
@@ -81,7 +81,7 @@ export const ScheduleSchema = z.preprocess(
       .object({
         type: z.literal('cosine'),
         min_lr: z.number().nonnegative().default(0),
-        warmup: z.number().int().nonnegative().default(0),
+        warmup: z.number().int().safe().nonnegative().default(0),
       })
       .strict(),
     z
@@ -105,7 +105,7 @@ export const ScheduleSchema = z.preprocess(
 
 export const ModelSchema = z
   .object({
-    depth: z.number().int().min(0).max(64).default(2),
+    depth: z.number().int().safe().min(0).max(64).default(2),
     width: positiveInt.max(65536).default(16),
     activation: z.preprocess(
       (value) => (typeof value === 'string' ? [value] : value),
@@ -127,7 +127,7 @@ export const TrainingSchema = z
     loss: formula.optional(),
     eval_every: positiveInt.optional(),
     grad_clip: z.number().positive().optional(),
-    seed: z.number().int().optional(),
+    seed: z.number().int().safe().optional(),
   })
   .strict();
 
@@ -177,13 +177,13 @@ export const TpeSchema = z
 export const EarlyTerminateSchema = z
   .object({
     type: z.enum(EARLY_TERMINATE_TYPES),
-    startup_trials: z.number().int().nonnegative().optional(),
-    warmup_steps: z.number().int().nonnegative().optional(),
+    startup_trials: z.number().int().safe().nonnegative().optional(),
+    warmup_steps: z.number().int().safe().nonnegative().optional(),
     interval: positiveInt.optional(),
     min_trials: positiveInt.optional(),
     min_steps: positiveInt.optional(),
     min_iter: positiveInt.optional(),
-    eta: z.number().int().min(2).optional(),
+    eta: z.number().int().safe().min(2).optional(),
     brackets: positiveInt.optional(),
     s: positiveInt.optional(),
   })
@@ -208,11 +208,11 @@ export const SweepFileSchema = z
     early_terminate: EarlyTerminateSchema.optional(),
     /** Trained models kept in the DB: the best K complete trials' weights (default 5), or all of them. */
     keep_models: z
-      .union([z.number().int().nonnegative(), z.literal('all')], {
+      .union([z.number().int().safe().nonnegative(), z.literal('all')], {
         errorMap: () => ({ message: 'expected a whole number ≥ 0 (the best K trials keep their model) or "all"' }),
       })
       .optional(),
-    seed: z.number().int().default(0),
+    seed: z.number().int().safe().default(0),
     parameters: z.record(ParameterSchema).default({}),
     problem: ProblemSchema,
     features: z.record(z.array(formula).min(1, 'expected at least one feature formula')),
