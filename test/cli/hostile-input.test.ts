@@ -180,6 +180,7 @@ describe('4. timers and numbers at their limits', { timeout: 120_000 }, () => {
     expectRefused(sweepdeck(['validate', variant('inf.yaml', 'values: [0.01, 0.1]', 'values: [0.01, .inf]')]), /inf\.yaml:\d+:\d+: parameters\.training\.lr\.values\.1: expected a finite number, got infinity/);
     expectRefused(sweepdeck(['validate', variant('big-number.yaml', 'x1: { min: 1, max: 10 }', 'x1: { min: 1, max: 1e400 }')]), /problem\.variables\.x1\.max: expected a finite number/);
     expectRefused(sweepdeck(['validate', variant('nan.yaml', 'steps: 10', 'steps: .nan')]), /training\.steps: expected a finite number, got NaN/);
+    expectRefused(sweepdeck(['validate', variant('huge-steps.yaml', 'steps: 10', 'steps: 1e20')]), /training\.steps: expected a number ≤ 9007199254740991/);
   });
 
   it('flag numbers beyond what SQLite or a timer takes are refused as usage errors', () => {
