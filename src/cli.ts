@@ -17,6 +17,7 @@ import { ArtifactError } from './artifacts/index.js';
 import { importanceCommand } from './commands/importance.js';
 import { DEFAULT_WATCH_INTERVAL_MS, watchCommand } from './commands/watch.js';
 import { EXIT_BAD_INPUT, EXIT_RUNTIME, UsageError, parsePositiveInt } from './commands/errors.js';
+import { DEFAULT_HOST, DEFAULT_PORT, parsePort, reportCommand, serveCommand, type ServeFlags } from './commands/serve.js';
 
 function packageVersion(): string {
   return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -129,6 +130,23 @@ function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
     .option('--out <file>', 'write to a file instead of stdout')
     .action((db: string, flags: { format: string; out?: string }) => setExit(exportCommand(db, flags, out)));
+
+  program
+    .command('serve')
+    .description('a local web view of a results DB (read-only), updating live while a sweep runs')
+    .argument('<db>', 'results DB')
+    .option('--port <n>', 'port to listen on (0: any free port)', parsePort, DEFAULT_PORT)
+    .option('--host <address>', 'address to listen on (anything but 127.0.0.1/localhost exposes the results to the network)', DEFAULT_HOST)
+    .option('--open', 'open the page in the default browser')
+    .action(async (db: string, flags: ServeFlags) => setExit(await serveCommand(db, flags, out, err)));
+
+  program
+    .command('report')
+    .description('the web view as one self-contained HTML file (no network needed to open it)')
+    .argument('<db>', 'results DB')
+    .requiredOption('-o, --out <file>', 'HTML file to write')
+    .option('--force', 'replace the file when it exists')
+    .action(async (db: string, flags: { out: string; force?: boolean }) => setExit(await reportCommand(db, flags, out)));
 
   // Kept models: predictions, the learned formula, and the tfjs layers export.
   const trialNumber = (raw: string) => {
