@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { openReadStore } from '../store/index.js';
 import { isLoopback, startServer } from '../web/server.js';
 import { buildReport } from '../web/report.js';
-import { writeOutputFile } from '../web/output-file.js';
+import { checkOutputFile, writeOutputFile } from '../web/output-file.js';
 import { EXIT_OK, UsageError } from './errors.js';
 
 type Print = (text: string) => void;
@@ -65,6 +65,8 @@ function openBrowser(url: string, note: Print): void {
 
 export async function reportCommand(dbPath: string, flags: { out: string; force?: boolean }, print: Print): Promise<number> {
   const started = performance.now();
+  const output = { force: flags.force ?? false, protect: [dbPath] };
+  checkOutputFile(flags.out, output);
   const store = openReadStore(dbPath);
   let report;
   try {
@@ -72,7 +74,7 @@ export async function reportCommand(dbPath: string, flags: { out: string; force?
   } finally {
     store.close();
   }
-  writeOutputFile(flags.out, report.html, { force: flags.force ?? false, protect: [dbPath] });
+  writeOutputFile(flags.out, report.html, output);
   const mb = (Buffer.byteLength(report.html) / 1e6).toFixed(1);
   print(
     `wrote ${flags.out}: sweep ${report.view.sweep.name}, ${report.view.trials.length} trials (${report.pages} with full pages), ${mb} MB, one self-contained file, in ${((performance.now() - started) / 1000).toFixed(1)} s`,

@@ -6,7 +6,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../commands/errors.js';
 
-export function writeOutputFile(target: string, text: string, options: { force?: boolean; protect: readonly string[] }): void {
+export interface OutputOptions {
+  force?: boolean;
+  /** Files never written over, --force or not (the results DB). */
+  protect: readonly string[];
+}
+
+export function writeOutputFile(target: string, text: string, options: OutputOptions): void {
+  const absolute = checkOutputFile(target, options);
+  const directory = path.dirname(absolute);
+  const temp = path.join(directory, `.${path.basename(absolute)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(temp, text, { flag: 'wx' });
+    fs.renameSync(temp, absolute);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw new UsageError(`cannot write -o ${target}: ${(error as Error).message}`);
+  }
+}
+
+/** Throws the UsageError writeOutputFile would, before any work is done; returns the absolute path. */
+export function checkOutputFile(target: string, options: OutputOptions): string {
   const absolute = path.resolve(target);
   for (const kept of options.protect) {
     for (const suffix of ['', '-wal', '-shm', '-journal']) {
@@ -23,15 +43,7 @@ export function writeOutputFile(target: string, text: string, options: { force?:
   if (stat?.isDirectory()) throw new UsageError(`-o ${target} is a directory: give a file name, e.g. ${path.join(target, 'report.html')}`);
   if (stat && !options.force) throw new UsageError(`-o ${target} exists: pass --force to replace it`);
   if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) throw new UsageError(`cannot write -o ${target}: directory ${path.dirname(target)} does not exist`);
-
-  const temp = path.join(directory, `.${path.basename(absolute)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(temp, text, { flag: 'wx' });
-    fs.renameSync(temp, absolute);
-  } catch (error) {
-    fs.rmSync(temp, { force: true });
-    throw new UsageError(`cannot write -o ${target}: ${(error as Error).message}`);
-  }
+  return absolute;
 }
 
 function sameFile(a: string, b: string): boolean {
