@@ -50,6 +50,7 @@ export function pageHtml(options: PageOptions): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escapeText(options.title)}</title>
 ${head}
 </head>

@@ -157,7 +157,7 @@ describe('sweepdeck report', () => {
     expect(html).toContain('<script type="application/json" id="sweepdeck-data">');
     // No reference to anything outside the file: no src/href to a URL or path, no CDN.
     expect(html).not.toMatch(/<script[^>]+src=/);
-    expect(html).not.toMatch(/<link[^>]+href=/);
+    expect(html).not.toMatch(/<link[^>]+href="(?!data:)/);
     expect(html).not.toMatch(/https?:\/\/(cdn|unpkg|fastly|jsdelivr)/);
     const data = JSON.parse(/<script type="application\/json" id="sweepdeck-data">(.*?)<\/script>/s.exec(html)![1]!) as { sweep: { trials: unknown[] }; trials: Record<string, unknown> };
     expect(data.sweep.trials).toHaveLength(10);
