@@ -21,21 +21,43 @@ const DEFAULT_TRAINING_STEPS = 2000;
 
 export interface LoadCache {
   inputError?: { trial: number; view: SweepView['inputError'] };
+  importance?: { at: number; view: SweepView['importance'] };
+  /** Recompute importance at most this often (ms): it is the slow part of a load. Unset: every load. */
+  importanceEveryMs?: number;
 }
+
+/**
+ * fANOVA is fit on at most this many trials, evenly spread over the trial numbers: the forest's
+ * cost grows faster than the trials, and 500 trials pin the main effects down well.
+ */
+export const IMPORTANCE_MAX_TRIALS = 500;
+
+/** Curve values are sent with this many significant digits: plenty for a chart, half the bytes. */
+const CURVE_DIGITS = 5;
 
 export async function loadSweepView(store: ReadStore, dbPath: string, cache: LoadCache = {}): Promise<SweepView> {
   const version = await store.dataVersion();
   const record = await store.sweep();
   const spec = JSON.parse(record.specJson) as SweepSpec;
   // One read transaction: counts, trials and curves are of the same moment of a live sweep.
-  const { counts, listing, curves, writer, kept } = await store.consistentRead(() => {
+  const { counts, listing, curves, stepSets, writer, kept } = await store.consistentRead(() => {
     const listing = store.trialListing();
-    const curves: Record<number, Curve> = {};
+    const curves: SweepView['curves'] = {};
+    const stepSets: number[][] = [];
+    const stepSetIndex = new Map<string, number>();
     for (const trial of listing) {
       const points = store.curve(trial.id, record.metricName);
-      if (points.length > 0) curves[trial.number] = { steps: points.map((p) => p.step), values: points.map((p) => p.value) };
+      if (points.length === 0) continue;
+      const steps = points.map((p) => p.step);
+      const key = steps.join(',');
+      let stepSet = stepSetIndex.get(key);
+      if (stepSet === undefined) {
+        stepSet = stepSets.push(steps) - 1;
+        stepSetIndex.set(key, stepSet);
+      }
+      curves[trial.number] = { stepSet, values: points.map((p) => (p.value === null ? null : Number(p.value.toPrecision(CURVE_DIGITS)))) };
     }
-    return { counts: store.counts(), listing, curves, writer: store.liveWriter() ?? null, kept: store.keptModels() };
+    return { counts: store.counts(), listing, curves, stepSets, writer: store.liveWriter() ?? null, kept: store.keptModels() };
   });
   const trials = listing.map(toRow);
   const best = bestTrial(trials, record.metricGoal);
@@ -68,12 +90,10 @@ export async function loadSweepView(store: ReadStore, dbPath: string, cache: Loa
     parameters: (spec.parameters ?? []).map(toAxis),
     trials,
     curves,
+    stepSets,
     pruner: prunerView(spec, trials),
     best,
-    importance: {
-      complete: importanceOf(spec.parameters ?? [], trials, ['complete']),
-      withPruned: importanceOf(spec.parameters ?? [], trials, ['complete', 'pruned']),
-    },
+    importance: importances(spec.parameters ?? [], trials, cache),
     inputError: inputErrorView,
   };
 }
@@ -145,18 +165,29 @@ export function choiceText(choice: unknown): string {
   return typeof choice === 'string' ? choice : JSON.stringify(choice);
 }
 
+function importances(parameters: readonly Parameter[], trials: readonly TrialRow[], cache: LoadCache): SweepView['importance'] {
+  const now = Date.now();
+  if (cache.importance && cache.importanceEveryMs !== undefined && now - cache.importance.at < cache.importanceEveryMs) return cache.importance.view;
+  const view = { complete: importanceOf(parameters, trials, ['complete']), withPruned: importanceOf(parameters, trials, ['complete', 'pruned']) };
+  cache.importance = { at: now, view };
+  return view;
+}
+
 /**
- * fANOVA importance over the trials in `states`. A pruned trial's value is the one at the rung it
+ * fANOVA importance over the trials in `states` (at most IMPORTANCE_MAX_TRIALS of them). A pruned trial's value is the one at the rung it
  * stopped at: under ASHA that is the only value most trials have, and what decided their fate.
  */
 function importanceOf(parameters: readonly Parameter[], trials: readonly TrialRow[], states: TrialState[]): ImportanceView {
-  const used = trials.filter((t) => states.includes(t.state) && t.value !== null);
+  const eligible = trials.filter((t) => states.includes(t.state) && t.value !== null);
+  const stride = eligible.length / IMPORTANCE_MAX_TRIALS;
+  const used = stride <= 1 ? eligible : Array.from({ length: IMPORTANCE_MAX_TRIALS }, (_, i) => eligible[Math.floor(i * stride)]!);
   const result = parameterImportance(parameters, used.map((t) => ({ params: t.params, value: t.value! })));
   if (!result.ok) return { ok: false, reason: result.reason };
   const pruned = used.filter((t) => t.state === 'pruned').length;
+  const sample = used.length < eligible.length ? ` (an even sample of the ${eligible.length})` : '';
   const basis = states.includes('pruned')
-    ? `${result.trials} trials: ${result.trials - pruned} complete at their final value, ${pruned} pruned at the value they were stopped with`
-    : `${result.trials} complete trials`;
+    ? `${result.trials} trials${sample}: ${result.trials - pruned} complete at their final value, ${pruned} pruned at the value they were stopped with`
+    : `${result.trials} complete trials${sample}`;
   return { ok: true, basis, method: result.method, target: result.target, importances: result.importances.map(({ parameter, importance }) => ({ parameter, importance })) };
 }
 

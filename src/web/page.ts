@@ -41,7 +41,8 @@ export interface PageOptions {
 export function pageHtml(options: PageOptions): string {
   const head = options.inline
     ? `<style>${readAsset('app.css')}</style>`
-    : '<link rel="stylesheet" href="/assets/app.css">';
+    : // The sweep's data is fetched while the script loads, not after.
+      '<link rel="stylesheet" href="/assets/app.css">\n<link rel="preload" href="/api/sweep" as="fetch" crossorigin="anonymous">';
   const script = options.inline
     ? `<script type="application/json" id="sweepdeck-data">${scriptJson(options.inline.data)}</script>\n<script type="module">${readAsset('app.js').replace(/<\/script/gi, '<\\/script')}</script>`
     : '<script type="module" src="/assets/app.js"></script>';

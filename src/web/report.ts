@@ -7,7 +7,7 @@ import { loadSweepView, loadTrialView } from './load.js';
 import { pageHtml } from './page.js';
 import type { SweepView, TrialView } from './view-model.js';
 
-export const REPORT_TRIAL_PAGES = 200;
+export const REPORT_TRIAL_PAGES = 100;
 
 export async function buildReport(store: ReadStore, dbPath: string): Promise<{ html: string; view: SweepView; pages: number }> {
   const view = await loadSweepView(store, dbPath);

@@ -6,9 +6,14 @@ import { parse, stringify } from 'yaml';
 import type { SweepRecord, TrialSummary } from '../store/index.js';
 import type { SweepSpec } from '../spec/types.js';
 
+/** The parsed sweep file and spec of the last record asked about: a report asks for many trials of one sweep. */
+let parsed: { record: SweepRecord; spec: SweepSpec; source: Record<string, unknown> } | undefined;
+
 export function rerunTrial(record: SweepRecord, trial: TrialSummary): { file: string; yaml: string; command: string } {
-  const spec = JSON.parse(record.specJson) as SweepSpec;
-  const source = parse(record.specSource) as Record<string, unknown>;
+  if (parsed?.record.specHash !== record.specHash || parsed.record.specSource !== record.specSource) {
+    parsed = { record, spec: JSON.parse(record.specJson) as SweepSpec, source: parse(record.specSource) as Record<string, unknown> };
+  }
+  const { spec, source } = parsed;
   const name = `${record.name}-trial-${trial.number}`;
   const parameters: Record<string, { value: unknown }> = {};
   for (const [path, value] of Object.entries(trial.params)) parameters[path] = { value };

@@ -75,8 +75,12 @@ export interface SweepView {
   counts: Record<TrialState, number>;
   parameters: ParameterAxis[];
   trials: TrialRow[];
-  /** The sweep metric's validation curve per trial number (trials with no evaluation have none). */
-  curves: Record<number, Curve>;
+  /**
+   * The sweep metric's validation curve per trial number (trials with no evaluation have none):
+   * its values, and its steps as an index into `stepSets` (most trials share one list of steps).
+   */
+  curves: Record<number, { stepSet: number; values: (number | null)[] }>;
+  stepSets: number[][];
   pruner: PrunerView | null;
   best: number | null;
   importance: { complete: ImportanceView; withPruned: ImportanceView };

@@ -68,7 +68,32 @@ function tooltipFor(view: SweepView, p: { seriesName: string; data: [number, num
   return `trial ${number} · ${trial?.state ?? ''}<br>${view.sweep.metric} ${fmt.metric(trial?.value)}${trial?.error ? `<br>${fmt.html(trial.error.slice(0, 160))}` : ''}`;
 }
 
-/** 2. Every trial's validation curve; pruned ones end at their rung; the rungs drawn. */
+/** The sweep metric's curve of trial `number`, with its steps. */
+export function sweepCurve(view: SweepView, number: number): Curve | undefined {
+  const curve = view.curves[number];
+  return curve ? { steps: view.stepSets[curve.stepSet]!, values: curve.values } : undefined;
+}
+
+/**
+ * Curves drawn at most: past this, the best MAX_CURVES/2 by value and an even sample of the rest
+ * (the chart says so). Ten thousand polylines take seconds to draw and show no more than these.
+ */
+export const MAX_CURVES = 1500;
+
+/** Which trials' curves the intermediate-values chart draws, and how many there were. */
+export function curvesShown(view: SweepView, trials: readonly TrialRow[]): { shown: TrialRow[]; of: number } {
+  const withCurve = trials.filter((t) => view.curves[t.number] !== undefined);
+  if (withCurve.length <= MAX_CURVES) return { shown: withCurve, of: withCurve.length };
+  const sign = view.sweep.goal === 'minimize' ? 1 : -1;
+  const ranked = withCurve.filter((t) => t.value !== null).sort((a, b) => sign * (a.value! - b.value!));
+  const best = new Set(ranked.slice(0, MAX_CURVES / 2));
+  const rest = withCurve.filter((t) => !best.has(t));
+  const stride = rest.length / (MAX_CURVES / 2);
+  const sample = Array.from({ length: MAX_CURVES / 2 }, (_, i) => rest[Math.floor(i * stride)]!);
+  return { shown: [...best, ...sample].sort((a, b) => a.number - b.number), of: withCurve.length };
+}
+
+/** 2. Every trial's validation curve (up to MAX_CURVES); pruned ones end at their rung; the rungs drawn. */
 export function intermediateOption(view: SweepView, trials: readonly TrialRow[], log: boolean): Option {
   const series: Option[] = [];
   // A lines series does not widen the axes to its data: the extent is computed here.
@@ -79,7 +104,7 @@ export function intermediateOption(view: SweepView, trials: readonly TrialRow[],
     const lines: { coords: [number, number][]; number: number }[] = [];
     for (const t of trials) {
       if (t.state !== state) continue;
-      const curve = view.curves[t.number];
+      const curve = sweepCurve(view, t.number);
       if (!curve) continue;
       const coords = points(curve, log);
       // A polyline needs two points: a trial evaluated once is drawn as a dot on its own.

@@ -6,6 +6,7 @@ import type { ECharts } from './echarts.js';
 import { Overview } from './overview.js';
 import { renderNotFound, renderTrialPage } from './trial-page.js';
 import * as fmt from './format.js';
+import { sweepCurve } from './charts.js';
 
 interface Embedded {
   sweep: SweepView;
@@ -20,6 +21,7 @@ interface PageState {
   ready: boolean;
   version: number | null;
   renders: number;
+  timings: Record<string, number>;
 }
 
 declare global {
@@ -29,15 +31,18 @@ declare global {
 }
 
 const embeddedElement = document.getElementById('sweepdeck-data');
+const parseStart = performance.now();
 const embedded = embeddedElement ? (JSON.parse(embeddedElement.textContent ?? '') as Embedded) : null;
-const state: PageState = { charts: {}, ready: false, version: null, renders: 0 };
+const state: PageState = { charts: {}, ready: false, version: null, renders: 0, timings: { parse: performance.now() - parseStart } };
 window.sweepdeck = state;
 
 const header = document.getElementById('header')!;
 const overviewRoot = document.getElementById('overview')!;
 const trialRoot = document.getElementById('trial')!;
-const overview = new Overview(overviewRoot);
+const overview = new Overview(overviewRoot, () => state.renders++);
 state.charts = overview.charts;
+Object.assign(overview.timings, state.timings);
+state.timings = overview.timings;
 let sweep: SweepView | undefined;
 
 function route(): { page: 'overview' } | { page: 'trial'; number: number } | { page: 'unknown' } {
@@ -72,7 +77,7 @@ async function trialView(number: number): Promise<{ view: TrialView; partial: st
     if (full) return { view: full, partial: null };
     const row = sweep!.trials.find((t) => t.number === number);
     if (!row) return { missing: `this sweep has no trial ${number}` };
-    const curve = sweep!.curves[number];
+    const curve = sweepCurve(sweep!, number);
     return {
       view: {
         trial: { ...row, backend: null, metrics: {} },
@@ -96,17 +101,18 @@ async function render(): Promise<void> {
   overviewRoot.hidden = where.page !== 'overview';
   trialRoot.hidden = where.page === 'overview';
   if (where.page === 'overview') {
-    overview.show(sweep);
+    await overview.show(sweep);
   } else if (where.page === 'trial') {
     const result = await trialView(where.number);
     if ('missing' in result) renderNotFound(trialRoot, result.missing);
     else renderTrialPage(trialRoot, sweep, result.view, result.partial, state.charts);
     window.scrollTo(0, 0);
+    state.renders++;
   } else {
     renderNotFound(trialRoot, `no page at ${location.hash || location.pathname}`);
   }
   state.version = sweep.version;
-  state.renders++;
+  state.timings['ready-at'] ??= performance.now();
   state.ready = true;
   document.body.dataset['ready'] = 'true';
 }

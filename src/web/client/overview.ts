@@ -3,12 +3,14 @@
 import type { ParameterAxis, SweepView, TrialRow, TrialState } from '../view-model.js';
 import { echarts, type ECharts } from './echarts.js';
 import { STATES, STATE_COLOURS, defaultFilter, filtered, wantsLog, type Filter } from './filter.js';
-import { axisValue, historyOption, importanceOption, inputErrorOption, intermediateOption, parallelOption, sliceOption } from './charts.js';
+import { MAX_CURVES, axisValue, curvesShown, historyOption, importanceOption, inputErrorOption, intermediateOption, parallelOption, sliceOption } from './charts.js';
 import { TrialsTable } from './table.js';
 import * as fmt from './format.js';
 
 export class Overview {
   readonly charts: Record<string, ECharts> = {};
+  /** Milliseconds each view took in the last render (read by the bench). */
+  readonly timings: Record<string, number> = {};
   private view: SweepView | undefined;
   private readonly filter: Filter = defaultFilter();
   private historyBy: 'number' | 'time' = 'number';
@@ -17,7 +19,11 @@ export class Overview {
   private table: TrialsTable;
   private layoutKey = '';
 
-  constructor(private readonly root: HTMLElement) {
+  /** `rendered` is called each time every view has been drawn. */
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly rendered: () => void = () => {},
+  ) {
     root.innerHTML = `
       <section class="filters" aria-label="filter">
         <span class="label">show</span>
@@ -47,19 +53,20 @@ export class Overview {
       if (!by) return;
       this.historyBy = by;
       for (const b of root.querySelectorAll<HTMLElement>('#history .switch button')) b.classList.toggle('on', b.dataset['by'] === by);
-      this.render();
+      void this.render();
     });
     root.querySelector('[data-action="clear-brush"]')!.addEventListener('click', () => {
       this.brushIntervals.clear();
       this.filter.brushed = null;
-      this.render();
+      void this.render();
     });
     window.addEventListener('resize', () => Object.values(this.charts).forEach((c) => c.resize()));
   }
 
-  show(view: SweepView): void {
+  /** Resolves once every view has drawn (the ones below the first screen a moment after the rest). */
+  show(view: SweepView): Promise<void> {
     this.view = view;
-    this.render();
+    return this.render();
   }
 
   private chart(name: string, element: HTMLElement): ECharts {
@@ -83,7 +90,7 @@ export class Overview {
     } else if (input.dataset['toggle'] === 'log') {
       this.logScale = input.checked;
     }
-    this.render();
+    void this.render();
   }
 
   private resetFilter(): void {
@@ -91,12 +98,15 @@ export class Overview {
     this.brushIntervals.clear();
     for (const input of this.root.querySelectorAll<HTMLInputElement>('.filters input[data-state]')) input.checked = true;
     for (const input of this.root.querySelectorAll<HTMLInputElement>('.filters input[data-bound]')) input.value = '';
-    this.render();
+    void this.render();
   }
 
-  render(): void {
+  private rendering = 0;
+
+  async render(): Promise<void> {
     const view = this.view;
     if (!view) return;
+    const generation = ++this.rendering;
     const trials = filtered(view, this.filter);
     const log = this.logScale ?? wantsLog(view.trials.map((t) => t.value));
     const logBox = this.root.querySelector<HTMLInputElement>('[data-toggle="log"]')!;
@@ -104,15 +114,22 @@ export class Overview {
     for (const s of STATES) this.root.querySelector(`[data-count="${s}"]`)!.textContent = String(view.counts[s]);
 
     const set = (name: string, option: Record<string, unknown>) => {
+      const start = performance.now();
       const element = this.root.querySelector<HTMLElement>(`[data-chart="${name}"]`)!;
       this.chart(name, element).setOption(option, { notMerge: true, lazyUpdate: false });
+      this.timings[name] = performance.now() - start;
     };
     set('history', historyOption(view, trials, this.historyBy, log));
-    set('intermediate', intermediateOption(view, trials, log));
-    this.root.querySelector('.pruner')!.textContent = view.pruner ? view.pruner.description : 'no pruner';
+    const curves = curvesShown(view, trials);
+    set('intermediate', intermediateOption(view, curves.shown, log));
+    this.root.querySelector('.pruner')!.textContent =
+      (curves.shown.length < curves.of ? `showing ${curves.shown.length} of ${curves.of} curves: the ${MAX_CURVES / 2} best and an even sample of the rest (filter by value to see others) · ` : '') +
+      (view.pruner ? view.pruner.description : 'no pruner');
 
+    const parallelStart = performance.now();
     const parallel = this.chart('parallel', this.root.querySelector<HTMLElement>('[data-chart="parallel"]')!);
     parallel.setOption(parallelOption(view, trials), { notMerge: true });
+    this.timings['parallel'] = performance.now() - parallelStart;
     parallel.off('axisareaselected');
     parallel.on('axisareaselected', (event: unknown) => this.onBrush(view, event as { parallelAxisId?: string; intervals?: [number, number][] }));
     // A brush set before a data refresh stays: the axes are re-created, so re-apply its intervals.
@@ -121,16 +138,30 @@ export class Overview {
     }
     this.root.querySelector<HTMLElement>('[data-action="clear-brush"]')!.hidden = this.filter.brushed === null;
 
+    // The first screen is drawn; the browser paints it and takes input before the views below are drawn.
+    // Milliseconds since the page's navigation started (performance.now's origin).
+    this.timings['first-screen-at'] ??= performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // A newer render (a filter change, live data) has started meanwhile: it draws the rest.
+    if (generation !== this.rendering) return;
+
     set('importance', importanceOption(view));
     const basis = view.importance.withPruned.ok ? view.importance.withPruned : view.importance.complete;
     this.root.querySelector('.importance-basis')!.textContent = basis.ok
       ? `fANOVA · blue: ${view.importance.complete.ok ? view.importance.complete.basis : `complete trials only: ${view.importance.complete.reason}`} · orange: ${view.importance.withPruned.ok ? view.importance.withPruned.basis : view.importance.withPruned.reason}`
       : basis.reason;
 
+    let start = performance.now();
     this.renderGrids(view, trials, log);
+    this.timings['slices+input-error'] = performance.now() - start;
+    start = performance.now();
     this.renderChoices(view, trials);
+    this.timings['choices'] = performance.now() - start;
+    start = performance.now();
     const tableRows = this.filter.brushed ? trials.filter((t) => this.filter.brushed!.has(t.number)) : trials;
     this.table.set(view, tableRows);
+    this.timings['table'] = performance.now() - start;
+    this.rendered();
   }
 
   private onBrush(view: SweepView, event: { parallelAxisId?: string; intervals?: [number, number][] }): void {
