@@ -120,8 +120,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('importance')
     .description('rank the parameters by how much of the metric they explain (fANOVA on a random forest)')
     .argument('<db>', 'results DB')
+    .option('--include-pruned', 'count pruned trials too, at the value they were stopped with (under ASHA: their rung)')
     .option('--json', 'print an array of {parameter, importance, variance_fraction}, most important first')
-    .action((db: string, flags: { json?: boolean }) => setExit(importanceCommand(db, flags, out)));
+    .action((db: string, flags: { json?: boolean; includePruned?: boolean }) => setExit(importanceCommand(db, flags, out)));
 
   program
     .command('export')
