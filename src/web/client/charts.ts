@@ -80,17 +80,24 @@ export function sweepCurve(view: SweepView, number: number): Curve | undefined {
  */
 export const MAX_CURVES = 1500;
 
+/** Points per slice plot at most, chosen as the curves are. */
+export const MAX_SLICE_POINTS = 3000;
+
 /** Which trials' curves the intermediate-values chart draws, and how many there were. */
 export function curvesShown(view: SweepView, trials: readonly TrialRow[]): { shown: TrialRow[]; of: number } {
-  const withCurve = trials.filter((t) => view.curves[t.number] !== undefined);
-  if (withCurve.length <= MAX_CURVES) return { shown: withCurve, of: withCurve.length };
+  return bestAndSample(view, trials.filter((t) => view.curves[t.number] !== undefined), MAX_CURVES);
+}
+
+/** At most `max` of `trials`: all of them, or the best max/2 by value and an even sample of the rest, by number. */
+export function bestAndSample(view: SweepView, trials: readonly TrialRow[], max: number): { shown: TrialRow[]; of: number } {
+  if (trials.length <= max) return { shown: [...trials], of: trials.length };
   const sign = view.sweep.goal === 'minimize' ? 1 : -1;
-  const ranked = withCurve.filter((t) => t.value !== null).sort((a, b) => sign * (a.value! - b.value!));
-  const best = new Set(ranked.slice(0, MAX_CURVES / 2));
-  const rest = withCurve.filter((t) => !best.has(t));
-  const stride = rest.length / (MAX_CURVES / 2);
-  const sample = Array.from({ length: MAX_CURVES / 2 }, (_, i) => rest[Math.floor(i * stride)]!);
-  return { shown: [...best, ...sample].sort((a, b) => a.number - b.number), of: withCurve.length };
+  const ranked = trials.filter((t) => t.value !== null).sort((a, b) => sign * (a.value! - b.value!));
+  const best = new Set(ranked.slice(0, max / 2));
+  const rest = trials.filter((t) => !best.has(t));
+  const stride = rest.length / (max - best.size);
+  const sample = Array.from({ length: max - best.size }, (_, i) => rest[Math.floor(i * stride)]!);
+  return { shown: [...best, ...sample].sort((a, b) => a.number - b.number), of: trials.length };
 }
 
 /** 2. Every trial's validation curve (up to MAX_CURVES); pruned ones end at their rung; the rungs drawn. */

@@ -3,7 +3,7 @@
 import type { ParameterAxis, SweepView, TrialRow, TrialState } from '../view-model.js';
 import { echarts, type ECharts } from './echarts.js';
 import { STATES, STATE_COLOURS, defaultFilter, filtered, wantsLog, type Filter } from './filter.js';
-import { MAX_CURVES, axisValue, curvesShown, historyOption, importanceOption, inputErrorOption, intermediateOption, parallelOption, sliceOption } from './charts.js';
+import { MAX_CURVES, MAX_SLICE_POINTS, axisValue, bestAndSample, curvesShown, historyOption, importanceOption, inputErrorOption, intermediateOption, parallelOption, sliceOption } from './charts.js';
 import { TrialsTable } from './table.js';
 import * as fmt from './format.js';
 
@@ -39,7 +39,7 @@ export class Overview {
       <section id="intermediate"><h2>Intermediate values <small class="pruner"></small></h2><div class="chart tall" data-chart="intermediate"></div></section>
       <section id="parallel"><h2>Parallel coordinates <small>drag along an axis to brush; the table shows the brushed trials</small> <button type="button" data-action="clear-brush" hidden>clear brush</button></h2><div class="chart tall" data-chart="parallel"></div></section>
       <section id="importance"><h2>Parameter importance <small class="importance-basis"></small></h2><div class="chart" data-chart="importance"></div></section>
-      <section id="slices"><h2>Slices <small>the value against each parameter</small></h2><div class="grid slices"></div></section>
+      <section id="slices"><h2>Slices <small class="slices-note">the value against each parameter</small></h2><div class="grid slices"></div></section>
       <section id="choices"><h2>Which choices won <small>the categorical parameters, most important first</small></h2><div class="choices"></div></section>
       <section id="input-error"><h2>Where the best model fails <small class="input-error-note"></small></h2><div class="grid input-errors"></div></section>
       <section id="trials"><h2>Trials</h2><div class="trials-table"></div></section>`;
@@ -186,9 +186,12 @@ export class Overview {
       slices.innerHTML = view.parameters.map((_, i) => `<div class="chart small" data-chart="slice-${i}"></div>`).join('');
       inputErrors.innerHTML = view.inputError.ok ? view.inputError.variables.map((_, i) => `<div class="chart small" data-chart="input-error-${i}"></div>`).join('') : '';
     }
+    const points = bestAndSample(view, trials.filter((t) => t.value !== null), MAX_SLICE_POINTS);
+    this.root.querySelector('.slices-note')!.textContent =
+      points.shown.length < points.of ? `the value against each parameter: ${points.shown.length} of ${points.of} trials, the ${MAX_SLICE_POINTS / 2} best and an even sample of the rest` : 'the value against each parameter';
     view.parameters.forEach((axis, i) => {
       const element = slices.querySelector<HTMLElement>(`[data-chart="slice-${i}"]`)!;
-      this.chart(`slice-${i}`, element).setOption(sliceOption(view, axis, trials, log), { notMerge: true });
+      this.chart(`slice-${i}`, element).setOption(sliceOption(view, axis, points.shown, log), { notMerge: true });
     });
     const note = this.root.querySelector('.input-error-note')!;
     if (view.inputError.ok) {
