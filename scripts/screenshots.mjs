@@ -1,6 +1,7 @@
 // `npm run screenshots [-- DB [OUT_DIR]]`: a PNG of each view of the web view, from `report` of a
 // results DB (default results/seed-equation.db, which `npm start` makes), taken in headless
-// Chromium (Debian's /usr/bin/chromium, or $CHROMIUM). Writes OUT_DIR (default docs/web/).
+// Chromium (Debian's /usr/bin/chromium, or $CHROMIUM). Writes OUT_DIR (default docs/web/; only
+// overview.png there is committed, the README shows it).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
