@@ -168,24 +168,27 @@ export async function serveAlongside(dbPath: string): Promise<() => Promise<void
   });
   let fetches = 0;
   let last = 0;
-  let pending = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> | undefined;
   const refetch = () => {
-    if (pending) return;
-    pending = true;
-    setTimeout(async () => {
-      try {
-        await (await fetch(`${url}api/sweep`)).text();
-        fetches++;
-      } finally {
-        last = Date.now();
-        pending = false;
-      }
+    if (timer || inFlight) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      inFlight = fetch(`${url}api/sweep`)
+        .then((response) => response.text())
+        .then(() => void fetches++)
+        .finally(() => {
+          last = Date.now();
+          inFlight = undefined;
+        });
     }, Math.max(0, 1000 - (Date.now() - last)));
   };
   const events = http.get(`${url}api/events`, (response) => response.on('data', () => refetch()));
   events.on('error', () => {});
   return async () => {
     events.destroy();
+    clearTimeout(timer);
+    await inFlight;
     const exited = new Promise((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
     await exited;

@@ -306,8 +306,8 @@ export function curvesOption(title: string, curves: [string, Curve][], log: bool
   return {
     animation: false,
     title: { text: title, left: 'center', textStyle: { fontSize: 13, fontWeight: 'normal' } },
-    grid: { left: 64, right: 16, top: 48, bottom: 32 },
-    legend: { top: 22, type: 'scroll' },
+    grid: { left: 64, right: 16, top: 64, bottom: 32 },
+    legend: { top: 20, type: 'scroll' },
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => fmt.metric(v) },
     xAxis: { type: 'value', name: 'step', min: 0, ...AXIS_NAME, nameGap: 22 },
     yAxis: { type: log ? 'log' : 'value', scale: true, axisLabel: { formatter: (v: number) => fmt.metric(v) } },
