@@ -21,6 +21,7 @@ import { DEFAULT_WATCH_INTERVAL_MS, watchCommand } from './commands/watch.js';
 /** An hour: longer would not be watching (and Node's timers end at 2^31 ms). */
 const MAX_WATCH_INTERVAL_MS = 3_600_000;
 import { EXIT_BAD_INPUT, EXIT_RUNTIME, UsageError, parsePositiveInt } from './commands/errors.js';
+import { DEFAULT_HOST, DEFAULT_PORT, parsePort, reportCommand, serveCommand, type ServeFlags } from './commands/serve.js';
 
 function packageVersion(): string {
   return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -124,8 +125,9 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('importance')
     .description('rank the parameters by how much of the metric they explain (fANOVA on a random forest)')
     .argument('<db>', 'results DB')
+    .option('--include-pruned', 'count pruned trials too, at the value they were stopped with (under ASHA: their rung)')
     .option('--json', 'print an array of {parameter, importance, variance_fraction}, most important first')
-    .action((db: string, flags: { json?: boolean }) => setExit(importanceCommand(db, flags, out)));
+    .action((db: string, flags: { json?: boolean; includePruned?: boolean }) => setExit(importanceCommand(db, flags, out)));
 
   program
     .command('export')
@@ -135,6 +137,23 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <file>', 'write to a file instead of stdout (a new file; never the DB itself)')
     .option('--force', 'replace the --out file if it exists')
     .action((db: string, flags: { format: string; out?: string; force?: boolean }) => setExit(exportCommand(db, flags, out)));
+
+  program
+    .command('serve')
+    .description('a local web view of a results DB (read-only), updating live while a sweep runs')
+    .argument('<db>', 'results DB')
+    .option('--port <n>', 'port to listen on (0: any free port)', parsePort, DEFAULT_PORT)
+    .option('--host <address>', 'address to listen on (anything but 127.0.0.1/localhost exposes the results to the network)', DEFAULT_HOST)
+    .option('--open', 'open the page in the default browser')
+    .action(async (db: string, flags: ServeFlags) => setExit(await serveCommand(db, flags, out, err)));
+
+  program
+    .command('report')
+    .description('the web view as one self-contained HTML file (no network needed to open it)')
+    .argument('<db>', 'results DB')
+    .requiredOption('-o, --out <file>', 'HTML file to write')
+    .option('--force', 'replace the file when it exists')
+    .action(async (db: string, flags: { out: string; force?: boolean }) => setExit(await reportCommand(db, flags, out)));
 
   // Kept models: predictions, the learned formula, and the tfjs layers export.
   const trialNumber = (raw: string) => {

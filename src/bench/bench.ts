@@ -6,7 +6,9 @@
 //  - `run` throughput with 1 and 2 workers against the same trials run bare one after another,
 //    and what this machine gives 2 threads over 1 on work with no coordination (the ceiling);
 //  - the dashboard's cost: the same 2-worker run with the dashboard and with plain lines;
-//  - the SQLite ingest rate (metric rows/s through WriteStore.addMetrics + flush).
+//  - the SQLite ingest rate (metric rows/s through WriteStore.addMetrics + flush);
+//  - the web view (web.ts): report and browser load times for 10 000 trials, and what serving a
+//    live 2-worker sweep costs it. `--only web` runs just that section.
 // Machines are noisy: measurements that are compared are interleaved (A B A B …) and each number is
 // the median of BENCH_REPEATS. Compare the ratios, not the absolute numbers. Not a test: it asserts nothing.
 import { spawnSync } from 'node:child_process';
@@ -27,6 +29,7 @@ import { lineReporter } from '../run/line-reporter.js';
 import { discardingTerminal, startLiveDashboard } from '../tui/index.js';
 import { sweepRecord } from '../commands/run.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
+import { measureWeb, serveAlongside, type WebNumbers } from './web.js';
 
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? (args[args.indexOf('--json') + 1] ?? 'results/bench.json') : undefined;
@@ -152,12 +155,15 @@ async function runThroughput(
   workers: number,
   reporter: 'lines' | 'dashboard' = 'lines',
   size: { trials: number; steps: number } = { trials: RUN_TRIALS, steps: RUN_STEPS },
+  /** Started once the DB exists (e.g. `sweepdeck serve` on it); the function it returns stops it. */
+  alongside?: (dbPath: string) => Promise<() => Promise<void>>,
 ): Promise<RunThroughput> {
   const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-'));
   try {
     const { spec, text } = benchSpec(16, size.steps, RUN_EVAL_EVERY, size.trials);
     const dbPath = join(dir, 'bench.db');
     const store = openWriteStore(dbPath, sweepRecord(spec, text));
+    const stopAlongside = alongside ? await alongside(dbPath) : undefined;
     // The line reporter writing to nowhere, or the dashboard drawing into a 160×50 terminal that
     // discards its bytes: formatting and rendering are part of the cost, the terminal is not.
     const dashboard =
@@ -180,6 +186,7 @@ async function runThroughput(
       },
     });
     const ended = performance.now();
+    await stopAlongside?.();
     store.close();
     await dashboard?.finish();
     if (result.counts.complete !== size.trials) throw new Error(`bench run: ${JSON.stringify(result.counts)}`);
@@ -251,6 +258,28 @@ async function measureDashboardCost(): Promise<{ lines: number; dashboard: numbe
   return { lines: median(lines), dashboard: median(dashboard) };
 }
 
+/** The same 2-worker run with and without `sweepdeck serve` (and a page's worth of fetching) beside it, interleaved. */
+async function measureServeCost(): Promise<{ alone: number; served: number }> {
+  const alone: number[] = [];
+  const served: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    alone.push((await runThroughput(2, 'lines', DASHBOARD_RUN)).endToEnd);
+    served.push((await runThroughput(2, 'lines', DASHBOARD_RUN, serveAlongside)).endToEnd);
+  }
+  return { alone: median(alone), served: median(served) };
+}
+
+async function webSection(): Promise<WebNumbers & { serve: { alone: number; served: number; cost: number } }> {
+  console.log('');
+  const numbers = await measureWeb((line) => console.log(line));
+  const serve = await measureServeCost();
+  console.log(
+    `serving a live sweep (sweepdeck serve in another process, a client following its events), run of ${DASHBOARD_RUN.trials} trials × ${DASHBOARD_RUN.steps} steps with 2 workers: ` +
+      `${fmt(serve.served)} steps/s vs ${fmt(serve.alone)} without = ${ratio(serve.served, serve.alone)} (target: a cost under 2 %)`,
+  );
+  return { ...numbers, serve: { ...serve, cost: 1 - serve.served / serve.alone } };
+}
+
 // ---- SQLite ingest -------------------------------------------------------------------------------
 
 /** Metric rows/s through WriteStore.addMetrics (which flushes every FLUSH_ROWS) and a final flush. */
@@ -290,6 +319,11 @@ async function main(): Promise<void> {
   if (args.includes('--only-dashboard')) {
     const dashboard = await measureDashboardCost();
     console.log(`dashboard: ${fmt(dashboard.dashboard)} steps/s vs ${fmt(dashboard.lines)} with plain lines = ${ratio(dashboard.dashboard, dashboard.lines)}`);
+    return;
+  }
+  if (args.includes('--only') && args[args.indexOf('--only') + 1] === 'web') {
+    const web = await webSection();
+    if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: availableParallelism(), repeats: REPEATS, web }, null, 2)}\n`);
     return;
   }
   const backends: BackendName[] = ['wasm', 'cpu'];
@@ -370,6 +404,7 @@ async function main(): Promise<void> {
 
   const ingest = median(Array.from({ length: REPEATS }, sqliteIngestRate));
   console.log(`SQLite ingest: ${fmt(ingest)} metric rows/s (WriteStore.addMetrics + flush; 7 metrics per evaluation)`);
+  const web = await webSection();
 
   if (jsonOut) {
     const numbers = {
@@ -383,6 +418,7 @@ async function main(): Promise<void> {
       run: { trials: RUN_TRIALS, steps: RUN_STEPS, evalEvery: RUN_EVAL_EVERY, bare, workers1: one, workers2: two, scaling: two.endToEnd / one.endToEnd, scalingWarm: two.warm / one.warm, orchestrationCost: 1 - one.warm / bare.warm, orchestrationCostEndToEnd: 1 - one.endToEnd / bare.all, twoThreadCeiling: ceilings },
       dashboard: dashboard ? { ...dashboard, cost: 1 - dashboard.dashboard / dashboard.lines } : null,
       sqliteRowsPerSecond: ingest,
+      web,
     };
     writeFileSync(jsonOut, `${JSON.stringify(numbers, null, 2)}\n`);
     console.log(`\nnumbers written to ${jsonOut}`);

@@ -1,5 +1,7 @@
-// `sweepdeck importance DB [--json]`: ranks the swept parameters by how much of the sweep metric
-// they explain (fANOVA on a random forest, see analysis/importance.ts). Read-only over the store.
+// `sweepdeck importance DB [--include-pruned] [--json]`: ranks the swept parameters by how much of
+// the sweep metric they explain (fANOVA on a random forest, see analysis/importance.ts). With
+// --include-pruned, pruned trials count at the value they were stopped with (their rung's value):
+// under ASHA most trials end there, and what decided their fate is what matters. Read-only.
 import { useReadStore, type SweepRecord, type TrialSummary } from '../store/index.js';
 import { parameterImportance } from '../analysis/importance.js';
 import type { Parameter } from '../search/space.js';
@@ -8,17 +10,28 @@ import { EXIT_OK, UsageError } from './errors.js';
 
 const BAR_WIDTH = 24;
 
-export function importanceCommand(dbPath: string, options: { json?: boolean }, print: (text: string) => void): number {
-  return useReadStore(dbPath, (store) => rankParameters(dbPath, store.sweep(), store.trials({ states: ['complete'] }), options, print));
+export function importanceCommand(dbPath: string, options: { json?: boolean; includePruned?: boolean }, print: (text: string) => void): number {
+  return useReadStore(dbPath, (store) =>
+    rankParameters(dbPath, store.sweep(), store.trials({ states: options.includePruned ? ['complete', 'pruned'] : ['complete'] }), store.counts().pruned, options, print),
+  );
 }
 
-function rankParameters(dbPath: string, sweep: SweepRecord, trials: TrialSummary[], options: { json?: boolean }, print: (text: string) => void): number {
+function rankParameters(
+  dbPath: string,
+  sweep: SweepRecord,
+  trials: TrialSummary[],
+  prunedInDb: number,
+  options: { json?: boolean; includePruned?: boolean },
+  print: (text: string) => void,
+): number {
+  const pruned = trials.filter((t) => t.state === 'pruned' && t.value !== null).length;
   const spec = JSON.parse(sweep.specJson) as { parameters?: Parameter[] };
   const result = parameterImportance(
     spec.parameters ?? [],
     trials.filter((t) => t.value !== null).map((t) => ({ params: t.params, value: t.value! })),
   );
-  if (!result.ok) throw new UsageError(`${dbPath}: ${result.reason}`);
+  const hint = !options.includePruned && prunedInDb > 0 ? ` (${prunedInDb} pruned trial${prunedInDb === 1 ? ' is' : 's are'} left out: --include-pruned counts them at the value they were stopped with)` : '';
+  if (!result.ok) throw new UsageError(`${dbPath}: ${result.reason}${hint}`);
 
   if (options.json) {
     print(JSON.stringify(result.importances.map((r) => ({ parameter: r.parameter, importance: r.importance, variance_fraction: r.varianceFraction })), null, 2));
@@ -28,7 +41,9 @@ function rankParameters(dbPath: string, sweep: SweepRecord, trials: TrialSummary
   const top = result.importances[0]?.importance ?? 0;
   print(
     [
-      `sweep ${sweep.name}: which parameters explain ${metric}, from ${result.trials} complete trials`,
+      options.includePruned
+        ? `sweep ${sweep.name}: which parameters explain ${metric}, from ${result.trials} trials: ${result.trials - pruned} complete at their final value, ${pruned} pruned at the value they were stopped with`
+        : `sweep ${sweep.name}: which parameters explain ${metric}, from ${result.trials} complete trials${hint}`,
       `method: ${result.method}; importances sum to 1`,
       ...(result.target === 'log10' ? [`(${sweep.metricName} spans more than a decade, so its log10 is explained)`] : []),
       '',

@@ -29,14 +29,8 @@ export type OutputChunk = string | Uint8Array;
  * one string) to a temp file beside `target`, fsyncs it and renames it into place.
  */
 export function writeOutputFile(target: string, content: OutputChunk | Iterable<OutputChunk>, options: WriteOutputOptions = {}): void {
+  checkOutputFile(target, options);
   const flag = options.flag ?? '--out';
-  const existing = statOrUndefined(target);
-  checkParent(target, flag);
-  if (existing?.isDirectory()) throw new OutputError(`${flag} ${target} is a directory; give the path of a file to write`);
-  refuseProtected(target, options.protect ?? [], flag);
-  if (existing && !existing.isFile()) throw new OutputError(`${flag} ${target} is not a plain file (a device, a socket or a fifo); leave out ${flag} to write to stdout`);
-  if (existing && !options.force) throw new OutputError(`${flag} ${target} already exists; give a new path, or add --force to replace it`);
-
   const staging = stagingPath(target);
   try {
     const fd = fs.openSync(staging, 'wx');
@@ -52,6 +46,20 @@ export function writeOutputFile(target: string, content: OutputChunk | Iterable<
     fs.rmSync(staging, { force: true });
     throw asOutputError(error, target, flag);
   }
+}
+
+/**
+ * Throws the OutputError that writeOutputFile would throw for `target`, without writing anything:
+ * a command that works long before it writes (a report) checks its path first.
+ */
+export function checkOutputFile(target: string, options: WriteOutputOptions = {}): void {
+  const flag = options.flag ?? '--out';
+  const existing = statOrUndefined(target);
+  checkParent(target, flag);
+  if (existing?.isDirectory()) throw new OutputError(`${flag} ${target} is a directory; give the path of a file to write`);
+  refuseProtected(target, options.protect ?? [], flag);
+  if (existing && !existing.isFile()) throw new OutputError(`${flag} ${target} is not a plain file (a device, a socket or a fifo); leave out ${flag} to write to stdout`);
+  if (existing && !options.force) throw new OutputError(`${flag} ${target} already exists; give a new path, or add --force to replace it`);
 }
 
 /**

@@ -23,7 +23,10 @@ export type SweepEvent =
       /** What the backend runs on, in words (e.g. "CPU, 2 cores" or a GPU's name). */
       device: string;
       db: string;
-      metric: { name: string; goal: 'minimize' | 'maximize' };
+      /** `target`: the sweep stops once a complete trial reaches it (metric.target). */
+      metric: { name: string; goal: 'minimize' | 'maximize'; target?: number };
+      /** --time-budget: the run stops after this many seconds. */
+      timeBudgetSeconds?: number;
     }
   /** Something the user should know that is not about one trial (a budget ran out, a target was reached). */
   | { type: 'notice'; message: string }

@@ -120,6 +120,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     device: options.device ?? describeDevice(backend),
     db: options.dbPath,
     metric: spec.metric,
+    ...(rules.timeBudgetSeconds !== undefined ? { timeBudgetSeconds: rules.timeBudgetSeconds } : {}),
   });
   const flushTimer = setInterval(() => guarded(() => store.flush()), FLUSH_INTERVAL_MS);
 

@@ -65,6 +65,29 @@ export function elapsedSeconds(state: DashboardState, now: number): number | nul
 }
 
 /**
+ * What ends the sweep and when: the plan's cap at this run's throughput, or the time budget when
+ * that comes first. A metric target can end it sooner still, at a moment no one can extrapolate:
+ * then the ETA is an upper bound (`atMost`).
+ */
+export interface SweepEta {
+  seconds: number | null;
+  bound: 'cap' | 'budget';
+  atMost: boolean;
+}
+
+export function sweepEta(state: DashboardState, now: number): SweepEta {
+  const toCap = etaSeconds(state, now);
+  const budget = state.sweep?.timeBudgetSeconds;
+  const elapsed = elapsedSeconds(state, now);
+  const atMost = state.sweep?.metric.target !== undefined;
+  if (budget !== undefined && elapsed !== null && state.status === 'running') {
+    const toBudget = Math.max(0, budget - elapsed);
+    if (toCap === null || toBudget < toCap) return { seconds: toBudget, bound: 'budget', atMost };
+  }
+  return { seconds: toCap, bound: 'cap', atMost };
+}
+
+/**
  * Seconds left, extrapolating this run's throughput: trials finished in this run plus the finished
  * fraction of running ones, against what is left of the plan. Null until there is enough to go on.
  */

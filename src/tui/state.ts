@@ -59,9 +59,11 @@ export interface SweepInfo {
   /** Worker threads, when known (watch mode only sees the workers of running trials). */
   workers: number | null;
   db: string;
-  metric: { name: string; goal: Goal };
-  /** Trials in the plan. */
+  metric: { name: string; goal: Goal; target?: number };
+  /** Trials in the plan (run_cap, or the grid). */
   total: number;
+  /** --time-budget of this run, when one was given (the live dashboard only). */
+  timeBudgetSeconds?: number;
 }
 
 /**
@@ -168,8 +170,9 @@ export function reduceEvent(state: DashboardState, event: SweepEvent, now: numbe
           device: event.device,
           workers: event.workers,
           db: event.db,
-          metric: { name: event.metric.name, goal: event.metric.goal },
+          metric: { name: event.metric.name, goal: event.metric.goal, ...(event.metric.target !== undefined ? { target: event.metric.target } : {}) },
           total: event.total,
+          ...(event.timeBudgetSeconds !== undefined ? { timeBudgetSeconds: event.timeBudgetSeconds } : {}),
         },
         status: 'running',
         runStartedAt: now,

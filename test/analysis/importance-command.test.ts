@@ -67,6 +67,30 @@ describe('sweepdeck importance', () => {
     expect(() => run(dbPath)).toThrow(`${dbPath}: parameter importance needs at least 10 complete trials; there are 6`);
   });
 
+  it('--include-pruned counts pruned trials at the value they were stopped with, and says so', () => {
+    // 6 complete trials (too few alone) and 14 pruned ones whose stopping value depends on model.width only.
+    const dbPath = tempDbPath();
+    const store = openWriteStore(dbPath, sweepRecord({ spec: { name: 'tiny', method: 'random', metric: { name: 'rel_l1', goal: 'minimize' }, parameters: PARAMETERS, earlyTerminate: { type: 'asha', minSteps: 2, eta: 3 } } }));
+    const rng = new Rng(5);
+    for (let number = 0; number < 20; number++) {
+      const params = Object.fromEntries(PARAMETERS.map((p) => [p.path, sampleDistribution(p.distribution, rng)]));
+      const id = store.insertTrial({ number, params, config: null, steps: 10 });
+      store.markRunning(id, 1, 'wasm');
+      const value = (params['model.width'] as number) * (1 + 0.01 * rng.next());
+      if (number < 6) store.finishTrial(id, { state: 'complete', value, step: 10 });
+      else store.finishTrial(id, { state: 'pruned', value, step: 2, error: 'asha: …' });
+    }
+    store.close();
+    expect(() => run(dbPath)).toThrow(
+      `${dbPath}: parameter importance needs at least 10 complete trials; there are 6 (14 pruned trials are left out: --include-pruned counts them at the value they were stopped with)`,
+    );
+    const lines: string[] = [];
+    expect(importanceCommand(dbPath, { includePruned: true }, (t) => lines.push(t))).toBe(0);
+    const text = lines.join('\n');
+    expect(text).toContain('from 20 trials: 6 complete at their final value, 14 pruned at the value they were stopped with');
+    expect(text.split('\n').find((l) => /^(model|training)\./.test(l))).toMatch(/^model\.width\s/);
+  });
+
   it('refuses a file that is not a results DB exactly as best does', () => {
     const dbPath = tempDbPath();
     fs.writeFileSync(dbPath, 'not sqlite');

@@ -24,13 +24,21 @@ describe('Header', () => {
   it('says what runs, how far it is, and the counts per state', () => {
     const text = frame(<Header state={busySweep()} now={T0 + 40_000} width={100} />);
     const [first, second] = lines(text);
-    expect(first).toMatch(/▶ running\s+smoke\s+grid · 2 workers · 0:40 elapsed · ETA 0:20 · wasm \(CPU, 2 cores\)/);
+    expect(first).toMatch(/▶ running\s+smoke\s+grid · 2 workers · 0:40 elapsed · ETA 0:20 \(cap 6\) · wasm \(CPU, 2 cores\)/);
     expect(second).toMatch(/^[█▏▎▍▌▋▊▉░]{10,} 3\/6 /);
     expect(second).toContain('▶ 2 running');
     expect(second).toContain('✓ 1 complete');
     expect(second).toContain('✂ 1 pruned');
     expect(second).toContain('✗ 1 failed');
     expect(second).toContain('· 1 queued');
+  });
+
+  it('says what bounds the ETA: a time budget that ends the run first, and a metric target as an upper bound', () => {
+    const withBudget = { ...busySweep(), sweep: { ...busySweep().sweep!, timeBudgetSeconds: 50 } };
+    // 20 s to the cap, but the 50 s budget has 10 s left: the budget ends the run.
+    expect(frame(<Header state={withBudget} now={T0 + 40_000} width={140} />)).toContain('ETA 0:10 (time budget)');
+    const withTarget = { ...busySweep(), sweep: { ...busySweep().sweep!, metric: { name: 'rel_l1', goal: 'minimize' as const, target: 1e-5 } } };
+    expect(frame(<Header state={withTarget} now={T0 + 40_000} width={140} />)).toContain('ETA ≤0:20 (cap 6, or target 1e-5)');
   });
 
   it('shows stopping, finished and watch states', () => {

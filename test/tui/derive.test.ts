@@ -1,7 +1,7 @@
 // What the view computes from the state: rows, varying parameters, progress and the ETA.
 import { describe, expect, it } from 'vitest';
-import { elapsedSeconds, etaSeconds, progress, shortParamName, varyingParams, visibleTrials } from '../../src/tui/derive.js';
-import { T0, busySweep, evaluated, fold, started, trialStarted } from './fixtures.js';
+import { elapsedSeconds, etaSeconds, progress, sweepEta, shortParamName, varyingParams, visibleTrials } from '../../src/tui/derive.js';
+import { T0, busyEvents, busySweep, evaluated, fold, started, trialStarted } from './fixtures.js';
 
 describe('visibleTrials', () => {
   const trials = () => busySweep().trials.values();
@@ -50,6 +50,16 @@ describe('progress, elapsed and ETA', () => {
     expect(elapsedSeconds(state, now)).toBe(40);
     // 6 planned, 4 done's worth in 40 s: 2 more take 20 s
     expect(etaSeconds(state, now)).toBeCloseTo(20, 6);
+  });
+
+  it('ends at the time budget when it comes before the cap, and is an upper bound under a metric target', () => {
+    const now = T0 + 40_000;
+    expect(sweepEta(busySweep(), now)).toEqual({ seconds: expect.closeTo(20, 6) as number, bound: 'cap', atMost: false });
+    const budget = (seconds: number) => fold([started({ timeBudgetSeconds: seconds }), ...busyEvents()]);
+    expect(sweepEta(budget(50), now)).toEqual({ seconds: 10, bound: 'budget', atMost: false });
+    expect(sweepEta(budget(500), now)).toEqual({ seconds: expect.closeTo(20, 6) as number, bound: 'cap', atMost: false });
+    const target = fold([started({ metric: { name: 'rel_l1', goal: 'minimize', target: 1e-5 } }), ...busyEvents()]);
+    expect(sweepEta(target, now).atMost).toBe(true);
   });
 
   it('has no ETA before any progress, nor once the sweep stopped', () => {

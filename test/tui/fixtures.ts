@@ -61,8 +61,12 @@ export function fold(events: SweepEvent[], from: DashboardState = emptyState('li
 
 /** Trial 0 complete (best, 0.2), trial 1 pruned, trial 2 failed, trial 3 running at 40/60, trial 4 running at 20/60; 6 planned. */
 export function busySweep(): DashboardState {
-  return fold([
-    started(),
+  return fold([started(), ...busyEvents()]);
+}
+
+/** busySweep's events after sweep-started, to fold after a sweep-started of one's own. */
+export function busyEvents(): SweepEvent[] {
+  return [
     trialStarted(0, 1),
     trialStarted(1, 2),
     evaluated(0, 20, 0.9),
@@ -78,5 +82,5 @@ export function busySweep(): DashboardState {
     evaluated(3, 20, 0.8),
     evaluated(3, 40, 0.5),
     evaluated(4, 20, 2.5, 60, 400),
-  ]);
+  ];
 }

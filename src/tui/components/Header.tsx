@@ -3,7 +3,7 @@
 import { Box, Text } from 'ink';
 import type { TrialState } from '../../store/read.js';
 import { countStates, type DashboardState } from '../state.js';
-import { elapsedSeconds, etaSeconds, progress } from '../derive.js';
+import { elapsedSeconds, progress, sweepEta } from '../derive.js';
 import { clock, progressBar, STATE_COLOR, STATE_SYMBOL } from '../text.js';
 
 export interface HeaderProps {
@@ -30,6 +30,9 @@ function StatusBadge({ state }: { state: DashboardState }) {
   }
 }
 
+/** A metric target as written in a sweep file: 1e-5, 0.01. */
+const targetText = (target: number) => (target !== 0 && Math.abs(target) < 1e-3 ? Number(target.toPrecision(4)).toExponential() : String(Number(target.toPrecision(4))));
+
 const COUNT_ORDER: readonly TrialState[] = ['running', 'complete', 'pruned', 'failed', 'queued'];
 
 export function Header({ state, now, width }: HeaderProps) {
@@ -43,12 +46,14 @@ export function Header({ state, now, width }: HeaderProps) {
     );
   }
   const elapsed = elapsedSeconds(state, now);
-  const eta = etaSeconds(state, now);
+  const eta = sweepEta(state, now);
+  // What ends the sweep: the plan's cap or the time budget, and a metric target possibly sooner.
+  const etaText = `ETA ${eta.seconds !== null ? `${eta.atMost ? '≤' : ''}${clock(eta.seconds)}` : '…'} (${eta.bound === 'budget' ? 'time budget' : `cap ${sweep.total}`}${eta.atMost ? `, or target ${targetText(sweep.metric.target!)}` : ''})`;
   const facts = [
     sweep.method,
     sweep.workers !== null ? `${sweep.workers} worker${sweep.workers === 1 ? '' : 's'}` : null,
     elapsed !== null ? `${clock(elapsed)} elapsed` : null,
-    state.status === 'running' || state.status === 'stopping' ? `ETA ${eta !== null ? clock(eta) : '…'}` : null,
+    state.status === 'running' || state.status === 'stopping' ? etaText : null,
     `${sweep.backend}${sweep.device ? ` (${sweep.device})` : ''}`,
   ].filter((f): f is string => f !== null);
 
