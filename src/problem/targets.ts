@@ -64,3 +64,9 @@ export function metricKey(metric: string, targetName: string, named: boolean): s
 export function summaryKeys(key: string): string[] {
   return [key, ...METRIC_SUMMARIES.map((s) => `${key}.${s}`)];
 }
+
+/** Every target's mean of every per-sample metric (`rel_l1.y1`, `rel_l1.y2`, …): what tables show beside the sweep metric. */
+export function perTargetMetricKeys(problem: TargetsField & { metrics: Record<string, string> }): string[] {
+  const named = hasNamedTargets(problem);
+  return Object.keys(problem.metrics).flatMap((m) => targetsOf(problem).map((t) => metricKey(m, t.name, named)));
+}

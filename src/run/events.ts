@@ -24,6 +24,8 @@ export type SweepEvent =
       device: string;
       db: string;
       metric: { name: string; goal: 'minimize' | 'maximize' };
+      /** Several (named) targets: each target's metrics, shown beside the sweep metric. */
+      targetMetrics?: string[];
     }
   /** Something the user should know that is not about one trial (a budget ran out, a target was reached). */
   | { type: 'notice'; message: string }
