@@ -60,6 +60,11 @@ export function encodeModel(model: TrainedModel): Uint8Array {
   return out;
 }
 
+/** The format version a blob written by encodeModel carries (1 for one unnamed output, 2 with output names). */
+export function blobFormat(blob: Uint8Array): number {
+  return new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(4, true);
+}
+
 export function decodeModel(blob: Uint8Array): TrainedModel {
   if (blob.length < PREFIX_BYTES || new TextDecoder().decode(blob.subarray(0, 4)) !== MAGIC) {
     throw new ModelFormatError('not a sweepdeck model blob (no "SDKM" header)');
