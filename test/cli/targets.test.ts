@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { sweepdeck } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sweep-text.js';
 import { TWO_TARGET_SWEEP } from '../helpers/two-targets.js';
+import { openReadStore } from '../../src/store/index.js';
+import { WatchLoader } from '../../src/tui/watch-loader.js';
 
 const dir = tempDir('sweepdeck-targets-');
 const sweepFile = join(dir, 'two.yaml');
@@ -25,7 +27,7 @@ beforeAll(() => {
   if (result.code !== 0) throw new Error(`run failed (${result.code}): ${result.stderr}`);
 }, 300_000);
 
-describe('a two-target sweep through the CLI', () => {
+describe('a two-target sweep through the CLI', { timeout: 120_000 }, () => {
   it('records every target’s metrics and the aggregate sweep metric in the DB', () => {
     const sql = new Database(db, { readonly: true });
     const names = sql.prepare('SELECT DISTINCT name FROM final_metrics ORDER BY name').pluck().all() as string[];
@@ -49,6 +51,19 @@ describe('a two-target sweep through the CLI', () => {
     const table = sweepdeck(['best', db]).stdout;
     expect(table).toMatch(/#\s+trial\s+worst\s+rel_l1\.prod\s+rel_l1\.ratio\s+model\.shared/);
     expect(sweepdeck(['show', db, String(best[0]!.number)]).stdout).toMatch(/step\s+worst\s+rel_l1\.prod\s+rel_l1\.ratio\s+train_loss/);
+  });
+
+  it('the watch dashboard reads every target’s metrics from the DB for the trial panel', () => {
+    const store = openReadStore(db);
+    try {
+      const state = new WatchLoader(store, db).load({ now: Date.now() });
+      const sql = new Database(db, { readonly: true });
+      const prod = sql.prepare("SELECT f.value FROM final_metrics f JOIN trials t ON t.id = f.trial_id WHERE t.number = 0 AND f.name = 'rel_l1.prod'").pluck().get();
+      sql.close();
+      expect(state.trials.get(0)!.targetValues).toEqual({ 'rel_l1.prod': prod, 'rel_l1.ratio': expect.any(Number) });
+    } finally {
+      store.close();
+    }
   });
 
   it('predict returns a column per target, and --check each target’s metric as recorded', () => {
