@@ -33,7 +33,7 @@ export async function predictCommand(dbPath: string, options: PredictOptions, pr
   const result = predictRows(backend, predictor, rows.columns, rows.n, { check: options.check ?? false });
   const flagged = result.flags.filter((f) => f.length > 0).length;
   const summaries = options.check ? checkSummaries(result) : undefined;
-  const targets = predictor.targets.map((t) => ({ name: t.name, pred: t.predColumn, target: t.targetColumn }));
+  const targets: TargetColumnNames = { named: predictor.problem.namedTargets, list: predictor.targets.map((t) => ({ name: t.name, pred: t.predColumn, target: t.targetColumn })) };
 
   if (options.json) {
     print(JSON.stringify(jsonReport(artifact, source, rows.lines, rows.columns, result, summaries, targets), null, 2));
@@ -65,8 +65,8 @@ export function formatValue(value: number): string {
   return Number.isFinite(value) ? String(Number(value.toPrecision(7))) : String(value);
 }
 
-/** Each target's prediction column (`pred`, or `pred.y1`, …) and its target column. */
-type TargetColumnNames = { name: string; pred: string; target: string }[];
+/** Each target's prediction column (`pred`, or `pred.y1`, …) and its target column; named: the problem names its targets. */
+type TargetColumnNames = { named: boolean; list: { name: string; pred: string; target: string }[] };
 
 function header(artifact: TrialArtifact): string {
   const { trial, spec, config } = artifact;
@@ -80,8 +80,7 @@ export function describeHeads(head: string | Record<string, string>): string {
 
 /** Whether `key` (a recorded per-target metric) is target j's instance of the metric the sweep is judged by. */
 function checkedMetricOf(artifact: TrialArtifact, key: string, targets: TargetColumnNames, j: number): boolean {
-  const named = targets.length !== 1 || targets[0]!.pred !== 'pred';
-  return key === metricKey(baseMetricOf(artifact.spec), targets[j]!.name, named);
+  return key === metricKey(baseMetricOf(artifact.spec), targets.list[j]!.name, targets.named);
 }
 
 function textReport(
@@ -99,13 +98,13 @@ function textReport(
   const head = [
     'line',
     ...variables,
-    ...targets.flatMap((t, j) => [t.pred, ...(result.targets ? [t.target, metricFor(j)!] : [])]),
+    ...targets.list.flatMap((t, j) => [t.pred, ...(result.targets ? [t.target, metricFor(j)!] : [])]),
     'note',
   ];
   const body = lines.map((line, i) => [
     String(line),
     ...variables.map((v) => formatValue(columns.get(v)![i]!)),
-    ...targets.flatMap((_, j) => [
+    ...targets.list.flatMap((_, j) => [
       formatValue(result.preds[j]![i]!),
       ...(result.targets ? [formatValue(result.targets[j]![i]!), formatMetric(result.metrics!.get(metricFor(j)!)![i]!)] : []),
     ]),
@@ -115,7 +114,7 @@ function textReport(
   const flagged = result.flags.filter((f) => f.length > 0).length;
   if (summaries) {
     out.push('');
-    targets.forEach((_, j) => {
+    targets.list.forEach((_, j) => {
       const metric = metricFor(j)!;
       const { rows, summary } = summaries.get(metric)!;
       const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -147,7 +146,7 @@ function jsonReport(
   const variables = Object.keys(artifact.spec.problem.variables);
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
   // One unnamed target keeps the fields it always had (net, pred, target); named targets get a field per target.
-  const named = targets.length !== 1 || targets[0]!.pred !== 'pred';
+  const { named, list } = targets;
   return {
     db: artifact.dbPath,
     sweep: artifact.sweep.name,
@@ -160,15 +159,15 @@ function jsonReport(
       inputs: Object.fromEntries(variables.map((v) => [v, columns.get(v)![i]!])),
       ...(named
         ? {
-            net: Object.fromEntries(targets.map((t, j) => [t.name, finite(result.nets[j]![i]!)])),
-            pred: Object.fromEntries(targets.map((t, j) => [t.name, finite(result.preds[j]![i]!)])),
+            net: Object.fromEntries(list.map((t, j) => [t.name, finite(result.nets[j]![i]!)])),
+            pred: Object.fromEntries(list.map((t, j) => [t.name, finite(result.preds[j]![i]!)])),
           }
         : { net: finite(result.net[i]!), pred: finite(result.pred[i]!) }),
       in_range: result.flags[i]!.length === 0,
       flags: result.flags[i]!,
       ...(result.targets
         ? {
-            target: named ? Object.fromEntries(targets.map((t, j) => [t.name, finite(result.targets![j]![i]!)])) : finite(result.target![i]!),
+            target: named ? Object.fromEntries(list.map((t, j) => [t.name, finite(result.targets![j]![i]!)])) : finite(result.target![i]!),
             metrics: Object.fromEntries([...result.metrics!].map(([name, values]) => [name, finite(values[i]!)])),
           }
         : {}),
