@@ -57,6 +57,7 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
   const sweepFile = (parsed as { data: SweepFile }).data;
 
   checkVariables(sweepFile, fail);
+  refuseProtoKeys(source.data, fail);
   checkTargets(sweepFile, fail);
   const { formulas: metrics, aggregates } = splitMetrics(sweepFile, fail);
   const scopes = scopesOf(sweepFile);
@@ -133,6 +134,17 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
 }
 
 type Fail = (path: FieldPath, message: string, opts?: { key?: boolean; offset?: number }) => never;
+
+/** `__proto__` as a target or metric name would vanish in a plain object (it sets the prototype): refuse it by name. */
+function refuseProtoKeys(data: unknown, fail: Fail): void {
+  const problem = (data as { problem?: unknown }).problem;
+  for (const field of ['targets', 'metrics'] as const) {
+    const map = typeof problem === 'object' && problem !== null ? (problem as Record<string, unknown>)[field] : undefined;
+    if (typeof map === 'object' && map !== null && Object.hasOwn(map, '__proto__')) {
+      fail(['problem', field, '__proto__'], `"__proto__" cannot name a ${field === 'targets' ? 'target' : 'metric'}; rename it`, { key: true });
+    }
+  }
+}
 
 /** Exactly one of `target` (the one-target shorthand) and `targets` (a map name → formula), with usable names. */
 function checkTargets(file: SweepFile, fail: Fail): void {
