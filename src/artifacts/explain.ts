@@ -7,7 +7,11 @@
 import { parseFormula, printFormula, type FormulaNode } from '../formula/index.js';
 import { compileFormula } from '../problem/compile.js';
 import { headNames, dataNames } from '../spec/names.js';
-import { scopesOf } from '../spec/resolve.js';
+import { baseMetricOf, scopesOf, targetScopes, trialTargets } from '../spec/resolve.js';
+import { evaluateTargetMetrics } from '../problem/target-metrics.js';
+import { SINGLE_TARGET, metricKey } from '../problem/targets.js';
+import type { FormulaScopes } from '../spec/names.js';
+import type { TrainedModel } from '../train/model.js';
 import { summarize } from '../problem/summary.js';
 import { collapseAffine } from './affine.js';
 import { formatRational, rationalValue, simpleRational, MAX_DENOMINATOR, ROUND_TOLERANCE, type Rational } from './rational.js';
@@ -49,8 +53,39 @@ export interface ClosedForm {
 
 export type Explanation = ClosedForm | { closedForm: false; reason: string };
 
+/** The model's output for one target as a one-output network (the last layer's column for it). */
+export function outputModel(model: TrainedModel, output: number): TrainedModel {
+  if (model.layerSizes.at(-1) === 1) return model;
+  const sizes = model.layerSizes;
+  const last = sizes.length - 2;
+  const units = sizes.at(-1)!;
+  const kernel = Float32Array.from({ length: sizes[last]! }, (_, r) => model.kernels[last]![r * units + output]!);
+  return {
+    layerSizes: [...sizes.slice(0, -1), 1],
+    activations: model.activations,
+    kernels: [...model.kernels.slice(0, last), kernel],
+    biases: [...model.biases.slice(0, last), Float32Array.of(model.biases[last]![output]!)],
+    norm: model.norm,
+  };
+}
+
+/** Each target's explanation (one, for a `target:` problem): that target's output read back through its own head. */
+export function explainTargets(artifact: TrialArtifact): { target: string; head: string; explanation: Explanation }[] {
+  const outputs = artifact.model.outputs ?? [SINGLE_TARGET];
+  return trialTargets(artifact.spec, artifact.config).map((t) => {
+    const output = outputs.indexOf(t.name);
+    if (output < 0) return { target: t.name, head: t.head, explanation: { closedForm: false as const, reason: `the stored model has no output for target ${t.name}` } };
+    return { target: t.name, head: t.head, explanation: explainOutput(artifact, outputModel(artifact.model, output), t.head, t.scopes) };
+  });
+}
+
+/** The first target's explanation: the one target of a `target:` problem. */
 export function explainModel(artifact: TrialArtifact): Explanation {
-  const collapsed = collapseAffine(artifact.model);
+  return explainTargets(artifact)[0]!.explanation;
+}
+
+function explainOutput(artifact: TrialArtifact, model: TrainedModel, head: string, headScopes: FormulaScopes): Explanation {
+  const collapsed = collapseAffine(model);
   if (!collapsed.ok) return { closedForm: false, reason: collapsed.reason };
   const { intercept, coefficients } = collapsed.affine;
   const scopes = scopesOf(artifact.spec);
@@ -70,7 +105,7 @@ export function explainModel(artifact: TrialArtifact): Explanation {
     return term;
   });
 
-  const headRoot = parsed(artifact.config.model.head, headNames(scopes));
+  const headRoot = parsed(head, headNames(headScopes));
   const uses = netUses(headRoot);
   const form: HeadForm = uses.bare === 0 ? 'exp' : uses.inExp === 0 ? 'affine' : 'mixed';
   // The constant is rounded like the rest: the intercept of net, or the factor e^intercept of exp(net).
@@ -87,7 +122,7 @@ export function explainModel(artifact: TrialArtifact): Explanation {
   return {
     closedForm: true,
     form,
-    head: artifact.config.model.head,
+    head,
     intercept,
     terms,
     net: { learned: printFormula(learned.net), rounded: printFormula(rounded.net) },
@@ -112,23 +147,40 @@ export interface HeldOutComparison {
   rounded: number;
 }
 
-/** The sweep metric on the sweep's held-out set: the network (the predict pipeline), the learned formula and the rounded one. */
-export function compareOnHeldOut(backend: LoadedBackend, predictor: Predictor, explanation: ClosedForm, heldOut: { n: number; columns: Map<string, Float64Array> }): HeldOutComparison {
-  const { spec } = predictor.artifact;
-  const metricName = spec.metric.name;
-  const metric = predictor.problem.metrics.get(metricName)!;
+/**
+ * A target's metric on the sweep's held-out set: the network (the predict pipeline), the learned
+ * formula and the rounded one. The metric is the per-sample one the sweep metric summarises, for
+ * this target (`rel_l1`, or `rel_l1.y1`); other targets keep the network's predictions.
+ */
+export function compareOnHeldOut(
+  backend: LoadedBackend,
+  predictor: Predictor,
+  explanation: ClosedForm,
+  heldOut: { n: number; columns: Map<string, Float64Array> },
+  targetName = predictor.targets[0]!.name,
+): HeldOutComparison {
+  const { spec, trial } = predictor.artifact;
+  const base = baseMetricOf(spec);
+  const index = predictor.targets.findIndex((t) => t.name === targetName);
+  const key = metricKey(base, targetName, predictor.problem.namedTargets);
   const variables = new Map(Object.keys(spec.problem.variables).map((name) => [name, heldOut.columns.get(name)!]));
-  const network = predictRows(backend, predictor, variables, heldOut.n, { check: true }).metrics!.get(metricName)!;
+  const predictions = predictRows(backend, predictor, variables, heldOut.n, { check: true });
+  const scopes = targetScopes(spec)[index]!.scopes;
   const formulaMetric = (text: string): number => {
     const columns = new Map(heldOut.columns);
-    columns.set('pred', compileFormula(text, headNames(scopesOf(spec))).evaluate(heldOut.columns, heldOut.n));
-    return summarize(metric.evaluate(columns, heldOut.n)).mean;
+    const scale = heldOut.columns.get(predictor.problem.targets[index]!.columns.scale);
+    if (scale) columns.set('scale', scale);
+    const preds = [...predictions.preds];
+    preds[index] = compileFormula(text, headNames(scopes)).evaluate(columns, heldOut.n);
+    const metric = evaluateTargetMetrics(predictor.problem, heldOut.columns, preds, heldOut.n).find((m) => m.key === key)!;
+    return summarize(metric.values).mean;
   };
+  const recorded = key === spec.metric.name ? trial.value : (trial.metrics[key] ?? null);
   return {
     n: heldOut.n,
-    metric: metricName,
-    recorded: predictor.artifact.trial.value,
-    network: summarize(network).mean,
+    metric: key,
+    recorded,
+    network: summarize(predictions.metrics!.get(key)!).mean,
     learned: formulaMetric(explanation.pred.learned),
     rounded: formulaMetric(explanation.pred.rounded),
   };

@@ -9,8 +9,13 @@ import type * as tfTypes from '@tensorflow/tfjs';
 /** Rows per forward pass: the trainer's EVAL_CHUNK, to bound memory at large widths. */
 const CHUNK = 8192;
 
-/** net for n rows of standardised float32 features (row-major, n × inputs). */
+/** net for n rows of standardised float32 features (row-major, n × inputs), of a one-output model. */
 export function forwardNet(backend: LoadedBackend, model: TrainedModel, features: Float32Array, n: number): Float64Array {
+  return forwardOutputs(backend, model, features, n)[0]!;
+}
+
+/** Each output's net (one per target, in the model's output order) for n rows of standardised float32 features. */
+export function forwardOutputs(backend: LoadedBackend, model: TrainedModel, features: Float32Array, n: number): Float64Array[] {
   const { tf } = backend;
   const inputs = model.layerSizes[0]!;
   const depth = model.layerSizes.length - 2;
@@ -19,7 +24,8 @@ export function forwardNet(backend: LoadedBackend, model: TrainedModel, features
     throw new Error(`layer sizes ${model.layerSizes.join('→')} are not those of a sweepdeck MLP (every hidden layer has the same width)`);
   }
   // 'zeros' initialisation: nothing random is drawn, and every variable is overwritten below.
-  const mlp = buildMlp(backend, inputs, { depth, width, initializer: 'zeros', activation: model.activations }, 0);
+  const outputs = model.layerSizes.at(-1)!;
+  const mlp = buildMlp(backend, inputs, { depth, width, initializer: 'zeros', activation: model.activations }, 0, outputs);
   try {
     const layers = model.kernels.length;
     tf.tidy(() => {
@@ -28,14 +34,16 @@ export function forwardNet(backend: LoadedBackend, model: TrainedModel, features
         variable.assign(values);
       });
     });
-    const net = new Float64Array(n);
+    const nets = Array.from({ length: outputs }, () => new Float64Array(n));
     for (let start = 0; start < n; start += CHUNK) {
       const size = Math.min(CHUNK, n - start);
       const out = tf.tidy(() => mlp.forward(tf.tensor2d(features.subarray(start * inputs, (start + size) * inputs), [size, inputs]) as tfTypes.Tensor2D));
-      net.set(out.dataSync(), start);
+      const values = out.dataSync();
+      if (outputs === 1) nets[0]!.set(values, start);
+      else for (let i = 0; i < size; i++) for (let j = 0; j < outputs; j++) nets[j]![start + i] = values[i * outputs + j]!;
       out.dispose();
     }
-    return net;
+    return nets;
   } finally {
     mlp.dispose();
   }

@@ -8,14 +8,16 @@
 import path from 'node:path';
 import { ArtifactError, type TrialArtifact } from './load.js';
 import { describeRange } from './ranges.js';
+import { trialTargets } from '../spec/resolve.js';
 import type { Activation } from '../spec/schema.js';
 import type { LoadedBackend } from '../train/backend.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { writeOutputDir, type WriteOutputOptions } from '../output/write-output.js';
 
 export const EXPORT_FILES = { model: 'model.json', weights: 'weights.bin', side: 'sweepdeck.json' } as const;
-/** The side file's format; bump it when its fields change meaning. */
+/** The side file's format; bump it when its fields change meaning. /2: several outputs (outputs, targets with a head each). */
 export const SIDE_FORMAT = 'sweepdeck-export/1';
+export const SIDE_FORMAT_SEVERAL = 'sweepdeck-export/2';
 
 /** Our activations by their tf.layers names; `exp` has none (tf.layers has no exponential activation). */
 const LAYERS_ACTIVATIONS: Record<Activation, string | undefined> = {
@@ -108,7 +110,7 @@ async function layersArtifacts(tf: LoadedBackend['tf'], artifact: TrialArtifact)
 function sideJson(artifact: TrialArtifact) {
   const { spec, config, model, trial, sweep } = artifact;
   return {
-    format: SIDE_FORMAT,
+    format: model.outputs ? SIDE_FORMAT_SEVERAL : SIDE_FORMAT,
     sweep: sweep.name,
     trial: trial.number,
     metric: { name: spec.metric.name, goal: spec.metric.goal, value: trial.value, formula: spec.problem.metrics[spec.metric.name] },
@@ -118,11 +120,24 @@ function sideJson(artifact: TrialArtifact) {
     features: { set: config.features, formulas: config.featureFormulas },
     input: `model input: one row per point, the features in this order, each standardised as (feature - mean) / std, as float32`,
     normalization: { mode: config.model.input_norm, mean: model.norm.mean, std: model.norm.std },
-    output: 'net: the layers model output, shape [n, 1]',
-    head: config.model.head,
-    head_names: 'net: the model output; scale: the scale formula below; any variable',
-    scale: spec.problem.scale ?? null,
-    target: spec.problem.target,
+    ...(model.outputs
+      ? {
+          // Several targets: output column j is target outputs[j]; each has its own head, target and scale.
+          output: `net: the layers model output, shape [n, ${model.outputs.length}]; column j is the net of target outputs[j]`,
+          outputs: model.outputs,
+          shared: config.model.shared !== false,
+          targets: Object.fromEntries(
+            trialTargets(spec, config).map((t) => [t.name, { head: t.head, target: t.definition.formula, scale: t.definition.scale ?? null, output: model.outputs!.indexOf(t.name) }]),
+          ),
+          head_names: "net: this target's column of the model output; scale: this target's scale; any variable",
+        }
+      : {
+          output: 'net: the layers model output, shape [n, 1]',
+          head: config.model.head,
+          head_names: 'net: the model output; scale: the scale formula below; any variable',
+          scale: spec.problem.scale ?? null,
+          target: spec.problem.target,
+        }),
     network: { layer_sizes: model.layerSizes, activations: model.activations },
     trained_on: trial.backend,
   };

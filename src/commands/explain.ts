@@ -9,6 +9,7 @@ import {
   compareOnHeldOut,
   decodeModel,
   explainModel,
+  explainTargets,
   loadArtifact,
   makePredictor,
   roundedText,
@@ -20,6 +21,8 @@ import {
 } from '../artifacts/index.js';
 import { formatMetric } from '../format.js';
 import { renderTable } from './table.js';
+import { describeHeads } from './predict.js';
+import { hasNamedTargets } from '../problem/targets.js';
 import { EXIT_OK } from './errors.js';
 
 type Print = (text: string) => void;
@@ -34,6 +37,7 @@ export async function explainCommand(dbPath: string, options: { trial?: number; 
   } finally {
     store.close();
   }
+  if (hasNamedTargets(artifact.spec.problem)) return explainSeveral(artifact, alternative, options, print, note);
   const explanation = explainModel(artifact);
   if (!explanation.closedForm) {
     if (options.json) {
@@ -84,25 +88,37 @@ function identity(artifact: TrialArtifact) {
 
 function header(artifact: TrialArtifact): string {
   const { trial, spec, config } = artifact;
-  return `trial ${trial.number} of sweep ${artifact.sweep.name} (${spec.metric.name} ${formatMetric(trial.value)} on its held-out set): features ${config.features}, head ${config.model.head}`;
+  return `trial ${trial.number} of sweep ${artifact.sweep.name} (${spec.metric.name} ${formatMetric(trial.value)} on its held-out set): features ${config.features}, ${describeHeads(config.model.head)}`;
 }
 
 function describeNetwork(artifact: TrialArtifact): string {
   const { layerSizes, activations } = artifact.model;
   const depth = layerSizes.length - 2;
-  const shape = `${layerSizes[0]} features → ${layerSizes.slice(1, -1).map(String).concat('1').join(' → ')}`;
+  const outputs = artifact.model.outputs;
+  const shape = `${layerSizes[0]} features → ${layerSizes.slice(1, -1).map(String).concat(outputs ? `${outputs.length} (${outputs.join(', ')})` : '1').join(' → ')}`;
+  const separate = artifact.config.model.shared === false && outputs && outputs.length > 1 ? `, one network per target stored as one block-diagonal network` : '';
+  if (separate) return depth === 0 ? `${shape} (depth 0: an affine map${separate})` : `${shape} (hidden activations: ${activations.join(', ')}${separate})`;
   return depth === 0 ? `${shape} (depth 0: an affine map)` : `${shape} (hidden activations: ${activations.join(', ')})`;
 }
 
 const sig = (value: number) => String(Number(value.toPrecision(6)));
 
-function textReport(artifact: TrialArtifact, explanation: ClosedForm, comparison: HeldOutComparison): string {
+function collapseWords(artifact: TrialArtifact): string {
   const depth = artifact.model.layerSizes.length - 2;
-  const collapse = depth === 0 ? 'net is affine in the features' : `its ${depth === 1 ? 'linear hidden layer collapses' : `${depth} linear hidden layers collapse`} to one affine map of the features`;
+  return depth === 0 ? 'net is affine in the features' : `its ${depth === 1 ? 'linear hidden layer collapses' : `${depth} linear hidden layers collapse`} to one affine map of the features`;
+}
+
+function textReport(artifact: TrialArtifact, explanation: ClosedForm, comparison: HeldOutComparison): string {
+  const collapse = collapseWords(artifact);
+  return [header(artifact), `network: ${describeNetwork(artifact)}: ${collapse}`, '', ...closedFormLines(explanation, comparison)].join('\n');
+}
+
+/** The closed form of one output: net, its terms, exp(net), the learned and rounded formulas and their held-out metric. */
+function closedFormLines(explanation: ClosedForm, comparison: HeldOutComparison): string[] {
   const r = explanation.rounding;
   const rounding = (what: string, constant: string) =>
     `rounded: ${r.rounded} of ${r.of} ${what}${r.constant ? ` and the ${constant}` : ''}, each within ${ROUND_TOLERANCE} of a simple rational p/q, q ≤ ${MAX_DENOMINATOR}`;
-  const lines = [header(artifact), `network: ${describeNetwork(artifact)}: ${collapse}`, '', `net = ${explanation.net.learned}`, ''];
+  const lines = [`net = ${explanation.net.learned}`, ''];
   const powers = explanation.expNet !== undefined;
   lines.push(
     renderTable(
@@ -127,13 +143,79 @@ function textReport(artifact: TrialArtifact, explanation: ClosedForm, comparison
   lines.push(
     `held-out ${m} (${comparison.n} points): network ${formatMetric(comparison.network)} (recorded ${formatMetric(comparison.recorded)}), learned formula as printed ${formatMetric(comparison.learned)}, rounded formula ${formatMetric(comparison.rounded)}`,
   );
-  return lines.join('\n');
+  return lines;
+}
+
+/**
+ * Several targets: each output read back through its own head. An output may have a closed form
+ * while another does not (a nonlinear hidden layer rules out every output of a shared network; with
+ * one network per target stored block-diagonally, the same).
+ */
+async function explainSeveral(
+  artifact: TrialArtifact,
+  alternative: { number: number; value: number } | undefined,
+  options: { json?: boolean },
+  print: Print,
+  note: Print,
+): Promise<number> {
+  const results = explainTargets(artifact);
+  const anyClosed = results.some((r) => r.explanation.closedForm);
+  let backend: Awaited<ReturnType<typeof backendFor>>['backend'] | undefined;
+  let heldOut: { n: number; columns: Map<string, Float64Array> } | undefined;
+  if (anyClosed) {
+    const chosen = await backendFor(artifact.trial.backend);
+    if (chosen.note) note(`note: ${chosen.note}`);
+    backend = chosen.backend;
+    heldOut = new ProblemData(artifact.spec).validation;
+  }
+  const predictor = anyClosed ? makePredictor(artifact) : undefined;
+  const compared = results.map((r) => ({
+    ...r,
+    comparison: r.explanation.closedForm ? compareOnHeldOut(backend!, predictor!, r.explanation, heldOut!, r.target) : undefined,
+  }));
+  const recovered = compared.filter((r) => r.explanation.closedForm).map((r) => r.target);
+  const missing = compared.filter((r) => !r.explanation.closedForm).map((r) => r.target);
+  if (options.json) {
+    print(
+      JSON.stringify(
+        {
+          ...identity(artifact),
+          closed_form: missing.length === 0,
+          targets: compared.map(({ target, head, explanation, comparison }) =>
+            explanation.closedForm ? { target, head, ...explanationJson(explanation, comparison!) } : { target, head, closed_form: false, reason: explanation.reason },
+          ),
+          best_closed_form_trial: missing.length && alternative ? alternative.number : null,
+        },
+        null,
+        2,
+      ),
+    );
+    return EXIT_OK;
+  }
+  const lines = [header(artifact), `network: ${describeNetwork(artifact)}`];
+  for (const { target, head, explanation, comparison } of compared) {
+    lines.push('', `── target ${target} (head ${head}) ──`);
+    if (explanation.closedForm) lines.push(`${collapseWords(artifact)} for this output`, '', ...closedFormLines(explanation, comparison!));
+    else lines.push(`no closed form: ${explanation.reason}`);
+  }
+  lines.push(
+    '',
+    `closed form recovered for ${recovered.length} of ${compared.length} targets${recovered.length ? `: ${recovered.join(', ')}` : ''}${missing.length ? `; none for ${missing.join(', ')}` : ''}`,
+  );
+  if (missing.length && alternative && !anyClosed) {
+    lines.push(`the best kept trial with a closed form is trial ${alternative.number} (${artifact.spec.metric.name} ${formatMetric(alternative.value)}): sweepdeck explain ${artifact.dbPath} --trial ${alternative.number}`);
+  }
+  print(lines.join('\n'));
+  return EXIT_OK;
 }
 
 function jsonReport(artifact: TrialArtifact, explanation: ClosedForm, comparison: HeldOutComparison) {
+  return { ...identity(artifact), ...explanationJson(explanation, comparison) };
+}
+
+function explanationJson(explanation: ClosedForm, comparison: HeldOutComparison) {
   const rational = (r: { p: number; q: number } | undefined) => (r ? roundedText(r) : null);
   return {
-    ...identity(artifact),
     closed_form: true,
     form: explanation.form,
     intercept: explanation.intercept,

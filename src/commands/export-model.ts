@@ -15,7 +15,7 @@ export async function exportModelCommand(dbPath: string, options: { trial?: numb
   const hidden = model.activations.length ? ` (${model.activations.join(', ')})` : '';
   print(
     [
-      `trial ${trial.number} of sweep ${artifact.sweep.name} (${spec.metric.name} ${formatMetric(trial.value)}): layers ${model.layerSizes.slice(0, -1).join(' → ')}${hidden} → 1`,
+      `trial ${trial.number} of sweep ${artifact.sweep.name} (${spec.metric.name} ${formatMetric(trial.value)}): layers ${model.layerSizes.slice(0, -1).join(' → ')}${hidden} → ${model.outputs ? `${model.outputs.length} outputs (${model.outputs.join(', ')})` : '1'}`,
       `wrote ${result.files.join(', ')}`,
       `  ${EXPORT_FILES.model} + ${EXPORT_FILES.weights}: a tfjs layers model, standardised features → net`,
       `  ${EXPORT_FILES.side}: the feature formulas, their normalization, the head (net → prediction) and the variables' trained ranges`,

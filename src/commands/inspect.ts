@@ -2,12 +2,21 @@
 import { exportRows, toCsv, useReadStore, type TrialSummary } from '../store/index.js';
 import { formatDuration, formatMetric, formatParamValue } from '../format.js';
 import { renderTable } from './table.js';
+import { hasNamedTargets, perTargetMetricKeys } from '../problem/targets.js';
+import type { SweepSpec } from '../spec/types.js';
 import { EXIT_OK, UsageError } from './errors.js';
 import { writeOutputFile } from '../output/write-output.js';
 
 type Print = (text: string) => void;
 
 const withStore = useReadStore;
+
+/** With named targets: every target's mean of every per-sample metric (other than the sweep metric itself); else undefined. */
+function severalTargetColumns(specJson: string, sweepMetric: string): string[] | undefined {
+  const spec = JSON.parse(specJson) as SweepSpec;
+  if (!hasNamedTargets(spec.problem)) return undefined;
+  return perTargetMetricKeys(spec.problem).filter((name) => name !== sweepMetric);
+}
 
 function durationOf(trial: TrialSummary): number | null {
   if (!trial.startedAt || !trial.finishedAt) return null;
@@ -53,13 +62,14 @@ export function bestCommand(dbPath: string, options: { top: number; json?: boole
     }
     const paramPaths = [...new Set(best.flatMap((t) => Object.keys(t.params)))];
     const m = sweep.metricName;
-    const header = ['#', 'trial', m, `${m}.median`, `${m}.p90`, ...paramPaths, 'time'];
+    // One target: the sweep metric's median and p90 beside it; several: every target's metrics.
+    const extra = severalTargetColumns(sweep.specJson, m) ?? [`${m}.median`, `${m}.p90`];
+    const header = ['#', 'trial', m, ...extra, ...paramPaths, 'time'];
     const rows = best.map((t, rank) => [
       String(rank + 1),
       String(t.number),
       formatMetric(t.value),
-      formatMetric(t.metrics[`${m}.median`]),
-      formatMetric(t.metrics[`${m}.p90`]),
+      ...extra.map((name) => formatMetric(t.metrics[name])),
       ...paramPaths.map((p) => (p in t.params ? formatParamValue(t.params[p]) : '')),
       formatDuration(durationOf(t) ?? 0),
     ]);
@@ -124,7 +134,7 @@ export function showCommand(dbPath: string, number: number, options: { json?: bo
       'parameters:',
       ...Object.entries(trial.params).map(([k, v]) => `  ${k} = ${formatParamValue(v)}`),
     ];
-    const names = [m, `${m}.median`, `${m}.p90`, `${m}.max`, 'train_loss', 'lr', 'steps_per_s'];
+    const names = [m, ...(severalTargetColumns(sweep.specJson, m) ?? [`${m}.median`, `${m}.p90`, `${m}.max`]), 'train_loss', 'lr', 'steps_per_s'];
     const byStep = new Map<number, Record<string, number | null>>();
     for (const point of curve) {
       const row = byStep.get(point.step) ?? {};

@@ -6,6 +6,8 @@ import { backendFor, loadArtifactFromDb, makePredictor, predictRows, readInputCs
 import { summarize, type MetricSummary } from '../problem/summary.js';
 import { formatMetric } from '../format.js';
 import { renderTableLines } from './table.js';
+import { metricKey } from '../problem/targets.js';
+import { baseMetricOf } from '../spec/resolve.js';
 import { EXIT_OK, UsageError } from './errors.js';
 
 type Print = (text: string) => void;
@@ -39,11 +41,12 @@ export async function predictCommand(dbPath: string, options: PredictOptions, pr
   const result = predictRows(backend, predictor, rows.columns, rows.n, { check: options.check ?? false });
   const flagged = result.flags.filter((f) => f.length > 0).length;
   const summaries = options.check ? checkSummaries(result) : undefined;
+  const targets: TargetColumnNames = { named: predictor.problem.namedTargets, list: predictor.targets.map((t) => ({ name: t.name, pred: t.predColumn, target: t.targetColumn })) };
 
   if (options.json) {
-    printJson(jsonReport(artifact, source, rows.lines, rows.columns, result, summaries), print);
+    printJson(jsonReport(artifact, source, rows.lines, rows.columns, result, summaries, targets), print);
   } else {
-    printInPieces(textReport(artifact, source, rows.lines, rows.columns, result, summaries), print);
+    printInPieces(textReport(artifact, source, rows.lines, rows.columns, result, summaries, targets), print);
   }
   return flagged > 0 ? EXIT_FLAGGED : EXIT_OK;
 }
@@ -62,9 +65,22 @@ export function formatValue(value: number): string {
   return Number.isFinite(value) ? String(Number(value.toPrecision(7))) : String(value);
 }
 
+/** Each target's prediction column (`pred`, or `pred.y1`, …) and its target column; named: the problem names its targets. */
+type TargetColumnNames = { named: boolean; list: { name: string; pred: string; target: string }[] };
+
 function header(artifact: TrialArtifact): string {
   const { trial, spec, config } = artifact;
-  return `trial ${trial.number} of sweep ${artifact.sweep.name} (${spec.metric.name} ${formatMetric(trial.value)} on its held-out set): features ${config.features}, head ${config.model.head}`;
+  return `trial ${trial.number} of sweep ${artifact.sweep.name} (${spec.metric.name} ${formatMetric(trial.value)} on its held-out set): features ${config.features}, ${describeHeads(config.model.head)}`;
+}
+
+/** `head net`, or with a head per target `heads y1: net, y2: exp(net)`. */
+export function describeHeads(head: string | Record<string, string>): string {
+  return typeof head === 'string' ? `head ${head}` : `heads ${Object.entries(head).map(([name, f]) => `${name}: ${f}`).join(', ')}`;
+}
+
+/** Whether `key` (a recorded per-target metric) is target j's instance of the metric the sweep is judged by. */
+function checkedMetricOf(artifact: TrialArtifact, key: string, targets: TargetColumnNames, j: number): boolean {
+  return key === metricKey(baseMetricOf(artifact.spec), targets.list[j]!.name, targets.named);
 }
 
 function printInPieces(lines: Iterable<string>, print: Print): void {
@@ -86,15 +102,24 @@ function* textReport(
   columns: Map<string, Float64Array>,
   result: Predictions,
   summaries: Map<string, { rows: number; summary: MetricSummary }> | undefined,
+  targets: TargetColumnNames,
 ): Generator<string> {
-  const metric = artifact.spec.metric.name;
   const variables = Object.keys(artifact.spec.problem.variables);
-  const head = ['line', ...variables, 'pred', ...(result.target ? ['target', metric] : []), 'note'];
+  // The per-sample metric shown per row, for each target: the one the sweep metric summarises.
+  const metricFor = (j: number) => (result.metrics ? [...result.metrics.keys()].find((key) => checkedMetricOf(artifact, key, targets, j)) : undefined);
+  const head = [
+    'line',
+    ...variables,
+    ...targets.list.flatMap((t, j) => [t.pred, ...(result.targets ? [t.target, metricFor(j)!] : [])]),
+    'note',
+  ];
   const body = lines.map((line, i) => [
     String(line),
     ...variables.map((v) => formatValue(columns.get(v)![i]!)),
-    formatValue(result.pred[i]!),
-    ...(result.target ? [formatValue(result.target[i]!), formatMetric(result.metrics!.get(metric)![i]!)] : []),
+    ...targets.list.flatMap((_, j) => [
+      formatValue(result.preds[j]![i]!),
+      ...(result.targets ? [formatValue(result.targets[j]![i]!), formatMetric(result.metrics!.get(metricFor(j)!)![i]!)] : []),
+    ]),
     result.flags[i]!.length ? `OUTSIDE: ${result.flags[i]!.join('; ')}` : '',
   ]);
   yield header(artifact);
@@ -104,14 +129,19 @@ function* textReport(
   const out: string[] = [];
   const flagged = result.flags.filter((f) => f.length > 0).length;
   if (summaries) {
-    const { rows, summary } = summaries.get(metric)!;
-    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-    const over = flagged ? `the ${plural(rows, 'row')} in range (${plural(flagged, 'flagged row')} left out)` : plural(rows, 'row');
-    out.push(
-      '',
-      `${metric} over ${over}: mean ${formatMetric(summary.mean)}, median ${formatMetric(summary.median)}, p90 ${formatMetric(summary.p90)}, max ${formatMetric(summary.max)}`,
-      `recorded for trial ${artifact.trial.number} on the sweep's held-out set (${artifact.spec.problem.validation.size} points): ${formatMetric(artifact.trial.value)}`,
-    );
+    out.push('');
+    targets.list.forEach((_, j) => {
+      const metric = metricFor(j)!;
+      const { rows, summary } = summaries.get(metric)!;
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+      const over = flagged ? `the ${plural(rows, 'row')} in range (${plural(flagged, 'flagged row')} left out)` : plural(rows, 'row');
+      const recorded = metric === artifact.spec.metric.name ? artifact.trial.value : (artifact.trial.metrics[metric] ?? null);
+      out.push(
+        `${metric} over ${over}: mean ${formatMetric(summary.mean)}, median ${formatMetric(summary.median)}, p90 ${formatMetric(summary.p90)}, max ${formatMetric(summary.max)}`,
+        `recorded for trial ${artifact.trial.number} on the sweep's held-out set (${artifact.spec.problem.validation.size} points): ${formatMetric(recorded)}`,
+      );
+    });
+    if (metricFor(0) !== artifact.spec.metric.name) out.push(`sweep metric ${artifact.spec.metric.name} recorded: ${formatMetric(artifact.trial.value)}`);
   }
   if (flagged) {
     const rows = flagged === 1 ? `1 of ${result.n} rows lies` : `${flagged} of ${result.n} rows lie`;
@@ -127,9 +157,12 @@ function jsonReport(
   columns: Map<string, Float64Array>,
   result: Predictions,
   summaries: Map<string, { rows: number; summary: MetricSummary }> | undefined,
+  targets: TargetColumnNames,
 ) {
   const variables = Object.keys(artifact.spec.problem.variables);
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
+  // One unnamed target keeps the fields it always had (net, pred, target); named targets get a field per target.
+  const { named, list } = targets;
   return {
     db: artifact.dbPath,
     sweep: artifact.sweep.name,
@@ -146,12 +179,19 @@ function jsonReport(
     return {
       line,
       inputs: Object.fromEntries(variables.map((v) => [v, columns.get(v)![i]!])),
-      net: finite(result.net[i]!),
-      pred: finite(result.pred[i]!),
+      ...(named
+        ? {
+            net: Object.fromEntries(list.map((t, j) => [t.name, finite(result.nets[j]![i]!)])),
+            pred: Object.fromEntries(list.map((t, j) => [t.name, finite(result.preds[j]![i]!)])),
+          }
+        : { net: finite(result.net[i]!), pred: finite(result.pred[i]!) }),
       in_range: result.flags[i]!.length === 0,
       flags: result.flags[i]!,
-      ...(result.target
-        ? { target: finite(result.target[i]!), metrics: Object.fromEntries([...result.metrics!].map(([name, values]) => [name, finite(values[i]!)])) }
+      ...(result.targets
+        ? {
+            target: named ? Object.fromEntries(list.map((t, j) => [t.name, finite(result.targets![j]![i]!)])) : finite(result.target![i]!),
+            metrics: Object.fromEntries([...result.metrics!].map(([name, values]) => [name, finite(values[i]!)])),
+          }
         : {}),
     };
   }

@@ -1,4 +1,5 @@
 // `sweepdeck validate FILE`: load and check a sweep file, print the plan it expands to.
+import { targetsOf } from '../problem/targets.js';
 import { loadSweepFile } from '../spec/load.js';
 import { makePlanner } from '../search/planner.js';
 import { formatParams } from '../format.js';
@@ -40,7 +41,7 @@ export function validateCommand(file: string, options: { json?: boolean; steps?:
     `${file}: ok`,
     `sweep ${spec.name}: ${spec.method} search, ${planner.total} trials, ${spec.metric.goal} ${spec.metric.name}, seed ${spec.seed}`,
     ...searchLines(spec, (source.data as { method?: unknown }).method, preview[0]),
-    `problem: ${Object.keys(spec.problem.variables).join(', ')} → ${spec.problem.target}`,
+    `problem: ${Object.keys(spec.problem.variables).join(', ')} → ${spec.problem.targets ? targetsOf(spec.problem).map((t) => `${t.name} = ${t.formula}`).join('; ') : spec.problem.target}`,
     `feature sets: ${Object.entries(spec.features).map(([k, v]) => `${k} (${v.length})`).join(', ')}`,
     '',
     spec.parameters.length

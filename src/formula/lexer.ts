@@ -26,6 +26,11 @@ export function nextToken(source: string, offset: number): Token {
   if (isDigit(c) || (c === '.' && isDigit(source[pos + 1]))) return lexNumber(source, start);
   if (isNameStart(c)) {
     while (isNameChar(source[pos])) pos++;
+    // `pred.y2`, `target.y2`: a dotted name (another target's value in a several-target problem).
+    while (source[pos] === '.' && isNameStart(source[pos + 1])) {
+      pos++;
+      while (isNameChar(source[pos])) pos++;
+    }
     return { kind: 'name', text: source.slice(start, pos), start, end: pos };
   }
   if (c === '*' && source[pos + 1] === '*') return { kind: 'op', op: '^', text: '**', start, end: start + 2 };

@@ -43,11 +43,15 @@ export function checkProblemData(spec: Pick<SweepSpec, 'problem' | 'features'>):
     return null;
   };
 
-  const targetProblem = check(problem.target, ['problem', 'target'], 'the target');
-  if (targetProblem) return targetProblem;
-  if (problem.scale) {
-    const scaleProblem = check(problem.scale, ['problem', 'scale'], 'the scale', true);
-    if (scaleProblem) return scaleProblem;
+  for (const target of problem.targets) {
+    const targetProblem = check(target.target, target.path, problem.namedTargets ? `target ${target.name}` : 'the target');
+    if (targetProblem) return targetProblem;
+    if (target.scale) {
+      const own = spec.problem.targets?.[target.name];
+      const scalePath = typeof own === 'object' && own.scale !== undefined ? ['problem', 'targets', target.name, 'scale'] : ['problem', 'scale'];
+      const scaleProblem = check(target.scale, scalePath, problem.namedTargets ? `the scale of target ${target.name}` : 'the scale', true);
+      if (scaleProblem) return scaleProblem;
+    }
   }
   for (const [set, formulas] of problem.featureSets) {
     for (const [i, compiled] of formulas.entries()) {

@@ -5,6 +5,7 @@ import { dataNames, metricNames, type FormulaScopes } from '../spec/names.js';
 import type { Rng } from '../rng.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { VariableSpec } from '../spec/schema.js';
+import { columnsOf, hasNamedTargets, targetsOf, type TargetColumns } from './targets.js';
 
 export type F64Function = (columns: Float64Columns, n: number) => Float64Array;
 
@@ -13,10 +14,22 @@ export interface CompiledFormula {
   evaluate: F64Function;
 }
 
-export interface CompiledProblem {
-  variableNames: string[];
+/** One target's formulas and the data columns they fill (`target`/`scale`, or `target.y1`/`scale.y1` with named targets). */
+export interface CompiledTarget {
+  name: string;
+  columns: TargetColumns;
   target: CompiledFormula;
   scale: CompiledFormula | undefined;
+  /** Where the target is defined in the sweep file, for messages. */
+  path: (string | number)[];
+}
+
+export interface CompiledProblem {
+  variableNames: string[];
+  /** Whether the targets are named (`problem.targets`): metrics and columns then carry the target's name. */
+  namedTargets: boolean;
+  targets: CompiledTarget[];
+  /** Per-sample metric formulas, evaluated once per target. */
   metrics: Map<string, CompiledFormula>;
   featureSets: Map<string, CompiledFormula[]>;
   /** Sample n points of every variable, in declaration order (later bounds may use earlier variables). */
@@ -43,14 +56,31 @@ export function compileFormula(source: string, names: readonly string[]): Compil
 
 export function compileProblem(spec: Pick<SweepSpec, 'problem' | 'features'>): CompiledProblem {
   const variableNames = Object.keys(spec.problem.variables);
-  const scopes: FormulaScopes = { variables: variableNames, hasScale: spec.problem.scale !== undefined };
+  const namedTargets = hasNamedTargets(spec.problem);
+  const definitions = targetsOf(spec.problem);
+  // Every name any target's metric may use: each metric was checked per target when the sweep was loaded.
+  const scopes: FormulaScopes = {
+    variables: variableNames,
+    hasScale: true,
+    ...(namedTargets ? { targets: definitions.map((t) => ({ name: t.name, hasScale: t.scale !== undefined })) } : {}),
+  };
   const names = dataNames(scopes);
   const samplers = variableNames.map((name, i) => makeSampler(name, spec.problem.variables[name]!, variableNames.slice(0, i)));
+  const targets = definitions.map((t): CompiledTarget => {
+    const own = spec.problem.targets !== undefined && typeof spec.problem.targets[t.name] === 'object';
+    return {
+      name: t.name,
+      columns: columnsOf(t.name, namedTargets),
+      target: compileFormula(t.formula, names),
+      scale: t.scale !== undefined ? compileFormula(t.scale, names) : undefined,
+      path: namedTargets ? ['problem', 'targets', t.name, ...(own ? ['formula'] : [])] : ['problem', 'target'],
+    };
+  });
 
   return {
     variableNames,
-    target: compileFormula(spec.problem.target, names),
-    scale: spec.problem.scale !== undefined ? compileFormula(spec.problem.scale, names) : undefined,
+    namedTargets,
+    targets,
     metrics: new Map(Object.entries(spec.problem.metrics).map(([name, f]) => [name, compileFormula(f, metricNames(scopes))])),
     featureSets: new Map(Object.entries(spec.features).map(([name, list]) => [name, list.map((f) => compileFormula(f, names))])),
     sampleVariables(n, rng) {

@@ -21,11 +21,13 @@ export interface HostBatch {
   columns: Map<string, Float64Array>;
 }
 
-/** The float64 columns of a sample: variables plus `target` and `scale`. */
+/** The float64 columns of a sample: variables plus each target's `target` and `scale` (`target.y1`, `scale.y1` with named targets). */
 export function dataColumns(problem: CompiledProblem, variables: Map<string, Float64Array>, n: number): Map<string, Float64Array> {
   const columns = new Map(variables);
-  columns.set('target', problem.target.evaluate(variables, n));
-  if (problem.scale) columns.set('scale', problem.scale.evaluate(variables, n));
+  for (const target of problem.targets) {
+    columns.set(target.columns.target, target.target.evaluate(variables, n));
+    if (target.scale) columns.set(target.columns.scale, target.scale.evaluate(variables, n));
+  }
   return columns;
 }
 

@@ -27,6 +27,8 @@ export type SweepEvent =
       metric: { name: string; goal: 'minimize' | 'maximize'; target?: number };
       /** --time-budget: the run stops after this many seconds. */
       timeBudgetSeconds?: number;
+      /** Several (named) targets: each target's metrics, shown beside the sweep metric. */
+      targetMetrics?: string[];
     }
   /** Something the user should know that is not about one trial (a budget ran out, a target was reached). */
   | { type: 'notice'; message: string }

@@ -1,6 +1,7 @@
 // Runs a sweep: asks the planner for each trial's parameters, hands trials to the worker pool,
 // asks the pruner at every evaluation, writes everything the workers report into the store (the
 // only writer), and emits events. Data flows one way: planner → pool → store → events.
+import { hasNamedTargets, perTargetMetricKeys } from '../problem/targets.js';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
@@ -121,6 +122,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     db: options.dbPath,
     metric: spec.metric,
     ...(rules.timeBudgetSeconds !== undefined ? { timeBudgetSeconds: rules.timeBudgetSeconds } : {}),
+    ...(hasNamedTargets(spec.problem) ? { targetMetrics: perTargetMetricKeys(spec.problem) } : {}),
   });
   const flushTimer = setInterval(() => guarded(() => store.flush()), FLUSH_INTERVAL_MS);
 

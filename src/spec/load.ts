@@ -9,13 +9,14 @@ import { readSweepSource, type FieldPath, type SweepSource } from './source.js';
 import { SweepFileSchema, type ParameterFileSpec, type SweepFile } from './schema.js';
 import { reportIssue } from './issues.js';
 import { parameterDistribution, representativeValues } from './parameters.js';
-import { TUNABLE_PATHS } from './paths.js';
+import { tunablePaths } from './paths.js';
+import { hasNamedTargets, metricKey, summaryKeys, targetsOf } from '../problem/targets.js';
 import { RESERVED_NAMES, dataNames, metricNames } from './names.js';
-import { resolveTrial, scopesOf } from './resolve.js';
+import { resolveTrial, scopesOf, targetScopes } from './resolve.js';
 import { didYouMean, parseFormula, FORMULA_FUNCTIONS } from '../formula/index.js';
 import { gridValues, type Parameter } from '../search/space.js';
 import { checkProblemData } from '../problem/check.js';
-import type { SweepSpec } from './types.js';
+import type { MetricAggregate, SweepSpec } from './types.js';
 import { tpeOptionsFromFile } from '../search/tpe.js';
 import { readEarlyTerminate, sweepMaxSteps } from '../prune/options.js';
 
@@ -61,22 +62,44 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
   const sweepFile = (parsed as { data: SweepFile }).data;
 
   checkVariables(sweepFile, fail);
-  const metrics = sweepFile.problem.metrics ?? defaultMetrics(sweepFile.problem.scale !== undefined);
+  refuseProtoKeys(source.data, fail);
+  checkTargets(sweepFile, fail);
+  const { formulas: metrics, aggregates } = splitMetrics(sweepFile, fail);
   const scopes = scopesOf(sweepFile);
+  const named = hasNamedTargets(sweepFile.problem);
 
-  checkFormula(sweepFile.problem.target, dataNames(scopes), ['problem', 'target'], fail);
+  if (sweepFile.problem.target !== undefined) checkFormula(sweepFile.problem.target, dataNames(scopes), ['problem', 'target'], fail);
   if (sweepFile.problem.scale !== undefined) checkFormula(sweepFile.problem.scale, dataNames(scopes), ['problem', 'scale'], fail);
+  for (const [name, value] of Object.entries(sweepFile.problem.targets ?? {})) {
+    if (typeof value === 'string') checkFormula(value, dataNames(scopes), ['problem', 'targets', name], fail);
+    else {
+      checkFormula(value.formula, dataNames(scopes), ['problem', 'targets', name, 'formula'], fail);
+      if (value.scale !== undefined) checkFormula(value.scale, dataNames(scopes), ['problem', 'targets', name, 'scale'], fail);
+    }
+  }
   for (const [name, formula] of Object.entries(metrics)) {
-    checkFormula(formula, metricNames(scopes), ['problem', 'metrics', name], fail);
+    // A metric is evaluated for every target, so it must make sense for each (a target without a scale has no `scale`).
+    for (const { target, scopes: targetScope } of targetScopes(sweepFile)) {
+      const result = parseFormula(formula, metricNames(targetScope));
+      if (!result.ok) {
+        const which = named ? ` (for target ${target.name}${target.scale === undefined && /\bscale\b/.test(result.error.message) ? ', which has no scale' : ''})` : '';
+        fail(['problem', 'metrics', name], `formula "${formula}": ${result.error.message}${which}`, { offset: result.error.offset });
+      }
+    }
   }
   for (const [set, formulas] of Object.entries(sweepFile.features)) {
     formulas.forEach((formula, i) => checkFormula(formula, dataNames(scopes), ['features', set, i], fail));
   }
   if (Object.keys(sweepFile.features).length === 0) fail(['features'], 'expected at least one feature set, e.g. log: [log(x1), log(x2)]');
-  if (!Object.hasOwn(metrics, sweepFile.metric.name)) {
-    const names = Object.keys(metrics);
-    const suggestion = didYouMean(sweepFile.metric.name, names);
-    fail(['metric', 'name'], `expected the name of a problem metric (${names.join(', ')}); got "${sweepFile.metric.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
+  const recorded = recordedMetricNames(sweepFile, metrics);
+  const expandedAggregates = expandAggregates(sweepFile, aggregates, metrics, recorded, fail);
+  const sweepMetricNames = named ? [...recorded, ...Object.keys(expandedAggregates)] : [...Object.keys(metrics), ...Object.keys(expandedAggregates)];
+  if (!sweepMetricNames.includes(sweepFile.metric.name)) {
+    const suggestion = didYouMean(sweepFile.metric.name, sweepMetricNames);
+    const listed = named
+      ? `a recorded metric (${[...Object.keys(metrics).flatMap((m) => targetsOf(sweepFile.problem).map((t) => metricKey(m, t.name, true))), ...Object.keys(expandedAggregates)].join(', ')}, or one of their .median, .p90, .max) or an aggregate defined in problem.metrics, e.g. worst: {max: ${Object.keys(metrics)[0]}}`
+      : `a problem metric (${sweepMetricNames.join(', ')})`;
+    fail(['metric', 'name'], `expected the name of ${listed}; got "${sweepFile.metric.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
   }
 
   const fileParameters = readParameters(sweepFile, fail);
@@ -101,7 +124,7 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
     trialCount,
     seed: sweepFile.seed,
     parameters,
-    problem: { ...sweepFile.problem, metrics },
+    problem: { ...sweepFile.problem, metrics, ...(Object.keys(expandedAggregates).length ? { aggregates: expandedAggregates } : {}) },
     features: sweepFile.features,
     model: rawSection(source.data, 'model'),
     training: rawSection(source.data, 'training'),
@@ -122,6 +145,89 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
 }
 
 type Fail = (path: FieldPath, message: string, opts?: { key?: boolean; offset?: number }) => never;
+
+/** `__proto__` as a target or metric name would vanish in a plain object (it sets the prototype): refuse it by name. */
+function refuseProtoKeys(data: unknown, fail: Fail): void {
+  const problem = (data as { problem?: unknown }).problem;
+  for (const field of ['targets', 'metrics'] as const) {
+    const map = typeof problem === 'object' && problem !== null ? (problem as Record<string, unknown>)[field] : undefined;
+    if (typeof map === 'object' && map !== null && Object.hasOwn(map, '__proto__')) {
+      fail(['problem', field, '__proto__'], `"__proto__" cannot name a ${field === 'targets' ? 'target' : 'metric'}; rename it`, { key: true });
+    }
+  }
+}
+
+/** Exactly one of `target` (the one-target shorthand) and `targets` (a map name → formula), with usable names. */
+function checkTargets(file: SweepFile, fail: Fail): void {
+  const { target, targets } = file.problem;
+  if (target !== undefined && targets !== undefined) {
+    fail(['problem', 'targets'], 'give either target (one formula) or targets (a map name → formula), not both', { key: true });
+  }
+  if (target === undefined && targets === undefined) {
+    fail(['problem'], 'expected a target: a formula of the variables (target: x5/x2), or several (targets: {y1: ..., y2: ...})');
+  }
+  if (targets === undefined) return;
+  const names = Object.keys(targets);
+  if (names.length === 0) fail(['problem', 'targets'], 'expected at least one target, e.g. targets: {y1: x1 * x2}');
+  for (const name of names) {
+    if (!NAME_PATTERN.test(name)) fail(['problem', 'targets', name], `"${name}" is not a usable target name (letters, digits and _, not starting with a digit)`, { key: true });
+  }
+}
+
+/** problem.metrics holds per-sample formulas and aggregates ({max|mean: names}); absent: the default L1 metric. */
+function splitMetrics(file: SweepFile, fail: Fail): { formulas: Record<string, string>; aggregates: Map<string, { op: 'max' | 'mean'; of: string[]; raw: string | string[] }> } {
+  const anyScale = targetsOf(file.problem).every((t) => t.scale !== undefined);
+  const formulas: Record<string, string> = Object.create(null);
+  const aggregates = new Map<string, { op: 'max' | 'mean'; of: string[]; raw: string | string[] }>();
+  for (const [name, value] of Object.entries(file.problem.metrics ?? {})) {
+    if (!NAME_PATTERN.test(name)) fail(['problem', 'metrics', name], `"${name}" is not a usable metric name (letters, digits and _, not starting with a digit)`, { key: true });
+    if (typeof value === 'string') formulas[name] = value;
+    else {
+      const op = 'max' in value ? 'max' : 'mean';
+      const raw = (value as Record<string, string | string[]>)[op]!;
+      aggregates.set(name, { op, of: typeof raw === 'string' ? [raw] : raw, raw });
+    }
+  }
+  if (Object.keys(formulas).length === 0) {
+    if (file.problem.metrics !== undefined && aggregates.size > 0) fail(['problem', 'metrics'], 'expected at least one per-sample metric formula for the aggregates to combine, e.g. rel_l1: abs(pred - target) / scale');
+    return { formulas: { ...defaultMetrics(anyScale) }, aggregates };
+  }
+  return { formulas: { ...formulas }, aggregates };
+}
+
+/** Every metric name a trial records, per-target: `rel_l1`, `rel_l1.median`, … or `rel_l1.y1`, `rel_l1.y1.median`, …. */
+function recordedMetricNames(file: SweepFile, metrics: Record<string, string>): string[] {
+  const named = hasNamedTargets(file.problem);
+  return Object.keys(metrics).flatMap((m) => targetsOf(file.problem).flatMap((t) => summaryKeys(metricKey(m, t.name, named))));
+}
+
+/** Aggregates with their members expanded (a per-sample metric's name alone means it over every target) and checked. */
+function expandAggregates(
+  file: SweepFile,
+  aggregates: Map<string, { op: 'max' | 'mean'; of: string[]; raw: string | string[] }>,
+  metrics: Record<string, string>,
+  recorded: string[],
+  fail: Fail,
+): Record<string, MetricAggregate> {
+  const named = hasNamedTargets(file.problem);
+  const out: Record<string, MetricAggregate> = {};
+  for (const [name, aggregate] of aggregates) {
+    if (recorded.includes(name)) fail(['problem', 'metrics', name], `"${name}" is already the name of a recorded metric; give the aggregate another name`, { key: true });
+    const of: string[] = [];
+    aggregate.of.forEach((member, i) => {
+      const at: FieldPath = ['problem', 'metrics', name, aggregate.op, ...(typeof aggregate.raw === 'string' ? [] : [i])];
+      if (Object.hasOwn(metrics, member)) of.push(...targetsOf(file.problem).map((t) => metricKey(member, t.name, named)));
+      else if (recorded.includes(member)) of.push(member);
+      else {
+        const candidates = [...Object.keys(metrics), ...recorded];
+        const suggestion = didYouMean(member, candidates);
+        fail(at, `"${member}" is not a recorded metric${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; an aggregate combines per-sample metrics (${Object.keys(metrics).join(', ')}: over every target) or recorded names such as ${recorded.slice(0, 4).join(', ')}`);
+      }
+    });
+    out[name] = { op: aggregate.op, of };
+  }
+  return out;
+}
 
 function defaultMetrics(hasScale: boolean): Record<string, string> {
   return hasScale ? { rel_l1: 'abs(pred - target) / scale' } : { l1: 'abs(pred - target)' };
@@ -194,9 +300,10 @@ function readParameters(file: SweepFile, fail: Fail): FileParameter[] {
         visit(spec.parameters, `${path}.`, [...here, 'parameters']);
         continue;
       }
-      if (!(TUNABLE_PATHS as readonly string[]).includes(path)) {
-        const suggestion = didYouMean(path, TUNABLE_PATHS);
-        fail(here, `"${path}" is not a field that can be swept${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; sweepable fields: ${TUNABLE_PATHS.join(', ')}`, {
+      const tunable = tunablePaths(hasNamedTargets(file.problem) ? Object.keys(file.problem.targets ?? {}) : []);
+      if (!tunable.includes(path)) {
+        const suggestion = didYouMean(path, tunable);
+        fail(here, `"${path}" is not a field that can be swept${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; sweepable fields: ${tunable.join(', ')}`, {
           key: true,
         });
       }

@@ -5,7 +5,20 @@ export const RESERVED_NAMES = ['net', 'pred', 'target', 'scale', 'pi', 'e'] as c
 
 export interface FormulaScopes {
   variables: readonly string[];
+  /** Whether `scale` is defined (for one target: that target's scale). */
   hasScale: boolean;
+  /** Several (named) targets: every target, for the cross-target names `pred.NAME`, `target.NAME`, `scale.NAME`. */
+  targets?: readonly { name: string; hasScale: boolean }[];
+}
+
+/** `pred.NAME`, `target.NAME`, `scale.NAME` (where NAME has a scale): any target's values, in a metric or a loss. */
+function crossTargetNames(scopes: FormulaScopes, withNet: boolean): string[] {
+  return (scopes.targets ?? []).flatMap((t) => [
+    `pred.${t.name}`,
+    `target.${t.name}`,
+    ...(t.hasScale ? [`scale.${t.name}`] : []),
+    ...(withNet ? [`net.${t.name}`] : []),
+  ]);
 }
 
 /** Names usable in target, scale and features: the problem's variables. */
@@ -18,12 +31,12 @@ export function headNames(scopes: FormulaScopes): string[] {
   return ['net', ...(scopes.hasScale ? ['scale'] : []), ...scopes.variables];
 }
 
-/** Names usable in a metric: the head's output `pred`, `target`, `scale` and the variables. */
+/** Names usable in a metric: the head's output `pred`, `target`, `scale`, the variables (and, several targets, any target's `pred.NAME`, `target.NAME`, `scale.NAME`). */
 export function metricNames(scopes: FormulaScopes): string[] {
-  return ['pred', 'target', ...(scopes.hasScale ? ['scale'] : []), ...scopes.variables];
+  return ['pred', 'target', ...(scopes.hasScale ? ['scale'] : []), ...scopes.variables, ...crossTargetNames(scopes, false)];
 }
 
-/** Names usable in the training loss: those of a metric plus the raw network output `net`. */
+/** Names usable in the training loss: those of a metric plus the raw network output `net` (and `net.NAME`). */
 export function lossNames(scopes: FormulaScopes): string[] {
-  return ['pred', 'net', 'target', ...(scopes.hasScale ? ['scale'] : []), ...scopes.variables];
+  return ['pred', 'net', 'target', ...(scopes.hasScale ? ['scale'] : []), ...scopes.variables, ...crossTargetNames(scopes, true)];
 }

@@ -9,6 +9,7 @@ export const TUNABLE_PATHS = [
   'model.initializer',
   'model.head',
   'model.input_norm',
+  'model.shared',
   'training.optimizer',
   'training.lr',
   'training.batch_size',
@@ -29,6 +30,14 @@ export const TUNABLE_PATHS = [
   'problem.train.seed',
   'problem.train.size',
 ] as const;
+
+/** The sweepable paths of a problem with these named targets: the fixed ones plus each target's head, loss and loss weight. */
+export function tunablePaths(targetNames: readonly string[]): string[] {
+  return [
+    ...TUNABLE_PATHS,
+    ...targetNames.flatMap((name) => [`model.head.${name}`, `training.loss.${name}`, `training.loss_weights.${name}`]),
+  ];
+}
 
 type PlainObject = Record<string, unknown>;
 

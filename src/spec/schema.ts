@@ -56,12 +56,28 @@ export const TrainDataSchema = z
   })
   .strict();
 
+/** One of several targets: its formula, or its formula and its own scale. */
+export const TargetSchema = z.union([formula, z.object({ formula, scale: formula.optional() }).strict()], {
+  errorMap: () => ({ message: 'expected a formula, or a mapping {formula, scale}' }),
+});
+
+/** A metric the file defines from other recorded metrics: the max or mean of a list of names (or of one metric over every target). */
+export const AggregateSchema = z.union(
+  [
+    z.object({ max: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]) }).strict(),
+    z.object({ mean: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]) }).strict(),
+  ],
+  { errorMap: () => ({ message: 'expected a per-sample formula, or an aggregate {max: [names]} or {mean: [names]}' }) },
+);
+
 export const ProblemSchema = z
   .object({
     variables: z.record(VariableSchema),
-    target: formula,
+    /** The one target (shorthand); exactly one of target and targets is given (load.ts checks). */
+    target: formula.optional(),
+    targets: z.record(TargetSchema).optional(),
     scale: formula.optional(),
-    metrics: z.record(formula).optional(),
+    metrics: z.record(z.union([formula, AggregateSchema], { errorMap: () => ({ message: 'expected a per-sample formula, or an aggregate {max: [names]} or {mean: [names]}' }) })).optional(),
     train: TrainDataSchema.default({}),
     validation: z
       .object({
@@ -112,8 +128,11 @@ export const ModelSchema = z
       z.array(z.enum(ACTIVATIONS)).min(1),
     ).default(['relu']),
     initializer: z.enum(INITIALIZERS).default('glorot_uniform'),
-    head: formula.default('net'),
+    /** One formula for every target, or a map target name → formula (targets left out get `net`). */
+    head: z.union([formula, z.record(formula)], { errorMap: () => ({ message: 'expected a formula, or a map target name → formula' }) }).default('net'),
     input_norm: z.enum(['standardize', 'none']).default('standardize'),
+    /** Several targets: one network with one output per target (true, the default) or one network per target. */
+    shared: z.boolean().optional(),
   })
   .strict();
 
@@ -124,7 +143,9 @@ export const TrainingSchema = z
     batch_size: positiveInt.max(1_000_000).default(256),
     steps: positiveInt.default(2000),
     schedule: ScheduleSchema.default('none'),
-    loss: formula.optional(),
+    loss: z.union([formula, z.record(formula)], { errorMap: () => ({ message: 'expected a formula, or a map target name → formula' }) }).optional(),
+    /** Several targets: each target's weight in the training loss (default 1). */
+    loss_weights: z.record(z.number().nonnegative().finite()).optional(),
     eval_every: positiveInt.optional(),
     grad_clip: z.number().positive().optional(),
     seed: z.number().int().safe().optional(),
@@ -228,6 +249,8 @@ export type VariableSpec = z.infer<typeof VariableSchema>;
 export type ModelSpec = z.infer<typeof ModelSchema>;
 export type TrainingSpec = z.infer<typeof TrainingSchema>;
 export type ScheduleSpec = z.infer<typeof ScheduleSchema>;
+export type TargetFileSpec = z.infer<typeof TargetSchema>;
+export type AggregateFileSpec = z.infer<typeof AggregateSchema>;
 export type TpeFileSpec = z.infer<typeof TpeSchema>;
 export type EarlyTerminateFileSpec = z.infer<typeof EarlyTerminateSchema>;
 export type Activation = (typeof ACTIVATIONS)[number];

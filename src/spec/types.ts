@@ -19,8 +19,11 @@ export interface SweepSpec {
   trialCount: number;
   seed: number;
   parameters: Parameter[];
-  /** The problem with `metrics` filled in (a default relative or absolute L1 when the file has none). */
-  problem: ProblemSpec & { metrics: Record<string, string> };
+  /**
+   * The problem with `metrics` filled in (a default relative or absolute L1 when the file has none):
+   * the per-sample formulas; the aggregates the file defines are in `aggregates` (absent when none).
+   */
+  problem: Omit<ProblemSpec, 'metrics'> & { metrics: Record<string, string>; aggregates?: Record<string, MetricAggregate> };
   features: Record<string, string[]>;
   /** model/training sections as written (defaults are applied per trial, after parameters). */
   model: Record<string, unknown>;
@@ -31,8 +34,15 @@ export interface SweepSpec {
   keepModels?: number | 'all';
 }
 
+/** A metric computed from other recorded metrics (names already expanded: `rel_l1` → `rel_l1.y1`, `rel_l1.y2`, …). */
+export interface MetricAggregate {
+  op: 'max' | 'mean';
+  of: string[];
+}
+
 export type TrialTraining = Omit<TrainingSpec, 'loss' | 'eval_every' | 'seed'> & {
-  loss: string;
+  /** One formula for every target, or (several targets) a map target name → formula. */
+  loss: string | Record<string, string>;
   eval_every: number;
   seed: number;
 };

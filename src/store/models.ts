@@ -2,7 +2,7 @@
 // and the queries readers use. A model is stored only for a complete trial, and only while that
 // trial is among the best `keep_models` complete trials that have one.
 import type Database from 'better-sqlite3';
-import { MODEL_FORMAT, encodeModel } from '../artifacts/blob.js';
+import { blobFormat, encodeModel } from '../artifacts/blob.js';
 import type { TrainedModel } from '../train/model.js';
 import type { SweepRecord } from './open.js';
 import { bestFirst } from './schema.js';
@@ -76,7 +76,7 @@ export class ModelKeeper {
   save(trialId: number, value: number, data: Uint8Array, savedAt: string): void {
     if (this.keep === 0) return;
     if (this.keep !== 'all' && this.countBetter.get({ value, trialId })! >= this.keep) return;
-    this.insert.run({ trialId, format: MODEL_FORMAT, data, savedAt });
+    this.insert.run({ trialId, format: blobFormat(data), data, savedAt });
     if (this.keep !== 'all') this.dropBeyond.run(this.keep);
   }
 }

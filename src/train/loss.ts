@@ -19,15 +19,27 @@ import { constantValue } from '../formula/scalar.js';
 
 export interface TrainingLoss {
   /**
-   * The mean loss over rows 0…n-1, writing d(mean loss)/d(net_i) into `dnet`. `columns` holds the
-   * data columns the formulas name (variables, target, scale), at least n rows each.
+   * The loss over rows 0…n-1 (each target's mean loss times its weight, summed), writing
+   * d(loss)/d(net) into `dnet`. With K targets `net` and `dnet` are n × K, row-major (row i's
+   * outputs at i·K … i·K + K − 1). `columns` holds the data columns the formulas name (variables,
+   * target, scale), at least n rows each.
    */
   evaluate(net: Float32Array, columns: ReadonlyMap<string, Float64Array>, n: number, dnet: Float32Array): number;
 }
 
+/** One target's part of the training loss. */
+export interface TargetLoss {
+  name: string;
+  head: Formula;
+  loss: Formula;
+  weight: number;
+  /** The data columns this target's own `target` and `scale` read. */
+  columns: { target: string; scale: string };
+}
+
 /**
  * A node's value and derivative for the current rows. `derivs` is null where the sub-expression
- * does not depend on net (its derivative is 0 everywhere).
+ * does not depend on the net output being differentiated (its derivative is 0 everywhere).
  */
 interface Dual {
   values: Float64Array;
@@ -40,51 +52,123 @@ interface Compiled {
   run(n: number): void;
 }
 
+/** What a name in a formula stands for: a target's network output, a target's head, or a data column. */
+type NameRef = { kind: 'net'; target: number } | { kind: 'pred'; target: number } | { kind: 'column'; column: string };
+
+/** Compiles formulas whose derivatives are taken with respect to one target's network output, `wrt`. */
 interface Context {
   capacity: number;
   columns: ReadonlyMap<string, Float64Array>;
-  net: Float64Array;
+  /** Every target's network output for the batch, as float64. */
+  nets: Float64Array[];
   ones: Float64Array;
-  /** The compiled head, which `pred` in the loss refers to. */
-  pred?: Compiled;
+  wrt: number;
+  targets: readonly TargetLoss[];
+  /** Heads compiled in this context (by target), and the order they must run in before the loss. */
+  heads: Map<number, Compiled>;
+  headOrder: Compiled[];
 }
 
-/** Compile `head` (of net and data) and `loss` (of pred, net and data) for batches of up to `capacity` rows. */
+/** How the names of one formula map to what they stand for. */
+type Resolve = (name: string) => NameRef;
+
+/** Compile `head` (of net and data) and `loss` (of pred, net and data) for batches of up to `capacity` rows: one target, as before targets. */
 export function compileTrainingLoss(head: Formula, loss: Formula, capacity: number): TrainingLoss {
-  const context: Context = { capacity, columns: new Map(), net: new Float64Array(capacity), ones: new Float64Array(capacity).fill(1) };
-  const usesPred = loss.names.includes('pred');
-  if (usesPred) context.pred = compileNode(head.root, context, head.source);
-  const root = compileNode(loss.root, context, loss.source);
+  return compileTargetLosses([{ name: 'target', head, loss, weight: 1, columns: { target: 'target', scale: 'scale' } }], capacity);
+}
+
+/**
+ * Compile every target's head and loss. Target t's loss may read other targets' outputs
+ * (`pred.NAME`, `net.NAME`), so it is compiled once per network output it depends on, each copy
+ * carrying derivatives with respect to that output; the common case (each loss reads only its own
+ * target) compiles each loss once, exactly as with one target.
+ */
+export function compileTargetLosses(targets: readonly TargetLoss[], capacity: number): TrainingLoss {
+  const k = targets.length;
+  const indexOf = new Map(targets.map((t, i) => [t.name, i]));
+  const nets = targets.map(() => new Float64Array(capacity));
+  const ones = new Float64Array(capacity).fill(1);
+  const contextFor = (wrt: number): Context => ({ capacity, columns: new Map(), nets, ones, wrt, targets, heads: new Map(), headOrder: [] });
+
+  const lossResolve = (t: number): Resolve => (name) => {
+    const target = targets[t]!;
+    if (name === 'net') return { kind: 'net', target: t };
+    if (name === 'pred') return { kind: 'pred', target: t };
+    if (name === 'target') return { kind: 'column', column: target.columns.target };
+    if (name === 'scale') return { kind: 'column', column: target.columns.scale };
+    const dot = name.indexOf('.');
+    if (dot > 0) {
+      const prefix = name.slice(0, dot);
+      const other = indexOf.get(name.slice(dot + 1));
+      if (other !== undefined && prefix === 'net') return { kind: 'net', target: other };
+      if (other !== undefined && prefix === 'pred') return { kind: 'pred', target: other };
+    }
+    // target.NAME, scale.NAME and the variables are data columns under their own names.
+    return { kind: 'column', column: name };
+  };
+
+  const terms = targets.map((target, t) => {
+    const reads = new Set<number>();
+    for (const name of target.loss.names) {
+      const ref = lossResolve(t)(name);
+      if (ref.kind !== 'column') reads.add(ref.target);
+    }
+    // One copy per output the loss depends on; a loss of the data alone still needs its value.
+    const outputs = reads.size ? [...reads].sort((a, b) => a - b) : [-1];
+    return {
+      weight: target.weight,
+      parts: outputs.map((wrt) => {
+        const context = contextFor(wrt);
+        const root = compileNode(target.loss.root, context, target.loss.source, lossResolve(t));
+        return { wrt, context, root };
+      }),
+    };
+  });
+  const gradient = new Float64Array(capacity * k);
+
   return {
     evaluate(net, columns, n, dnet) {
       if (n > capacity) throw new Error(`batch of ${n} rows is larger than the ${capacity} the loss was compiled for`);
-      context.columns = columns;
-      for (let i = 0; i < n; i++) context.net[i] = net[i]!;
-      context.pred?.run(n);
-      root.run(n);
-      const { values, derivs } = root.out;
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += values[i]!;
-      for (let i = 0; i < n; i++) dnet[i] = derivs ? derivs[i]! / n : 0;
-      return sum / n;
+      for (let j = 0; j < k; j++) {
+        const column = nets[j]!;
+        for (let i = 0; i < n; i++) column[i] = net[i * k + j]!;
+      }
+      gradient.fill(0, 0, n * k);
+      let total = 0;
+      for (const { weight, parts } of terms) {
+        parts.forEach(({ wrt, context, root }, p) => {
+          context.columns = columns;
+          for (const head of context.headOrder) head.run(n);
+          root.run(n);
+          const { values, derivs } = root.out;
+          if (p === 0) {
+            let sum = 0;
+            for (let i = 0; i < n; i++) sum += values[i]!;
+            total += weight * (sum / n);
+          }
+          if (derivs && wrt >= 0) for (let i = 0; i < n; i++) gradient[i * k + wrt] = gradient[i * k + wrt]! + (derivs[i]! / n) * weight;
+        });
+      }
+      for (let i = 0; i < n * k; i++) dnet[i] = gradient[i]!;
+      return total;
     },
   };
 }
 
-function compileNode(node: FormulaNode, context: Context, source: string): Compiled {
+function compileNode(node: FormulaNode, context: Context, source: string, resolve: Resolve): Compiled {
   const constant = constantValue(node);
   if (constant !== undefined) return constantNode(constant, context);
   switch (node.kind) {
     case 'number':
       return constantNode(node.value, context);
     case 'name':
-      return nameNode(node.name, context, source);
+      return nameNode(node.name, context, source, resolve);
     case 'neg':
-      return binaryNode('*', constantNode(-1, context), compileNode(node.arg, context, source), context);
+      return binaryNode('*', constantNode(-1, context), compileNode(node.arg, context, source, resolve), context);
     case 'binary':
-      return binaryNode(node.op, compileNode(node.left, context, source), compileNode(node.right, context, source), context);
+      return binaryNode(node.op, compileNode(node.left, context, source, resolve), compileNode(node.right, context, source, resolve), context);
     case 'call': {
-      const args = node.args.map((arg) => compileNode(arg, context, source));
+      const args = node.args.map((arg) => compileNode(arg, context, source, resolve));
       if (node.fn === 'min' || node.fn === 'max') return args.slice(1).reduce((acc, arg) => extremumNode(node.fn === 'min', acc, arg, context), args[0]!);
       if (node.fn === 'clip') return extremumNode(true, extremumNode(false, args[0]!, args[1]!, context), args[2]!, context);
       if (node.fn === 'pow') return binaryNode('^', args[0]!, args[1]!, context);
@@ -93,24 +177,35 @@ function compileNode(node: FormulaNode, context: Context, source: string): Compi
   }
 }
 
+/** Target t's head, compiled once per context; it runs before the loss that reads it. */
+function headNode(t: number, context: Context): Compiled {
+  let head = context.heads.get(t);
+  if (!head) {
+    const target = context.targets[t]!;
+    const resolve: Resolve = (name) =>
+      name === 'net' ? { kind: 'net', target: t } : name === 'scale' ? { kind: 'column', column: target.columns.scale } : { kind: 'column', column: name };
+    head = compileNode(target.head.root, context, target.head.source, resolve);
+    context.heads.set(t, head);
+    context.headOrder.push(head);
+  }
+  return head;
+}
+
 function constantNode(value: number, context: Context): Compiled {
   return { out: { values: new Float64Array(context.capacity).fill(value), derivs: null }, run: () => {} };
 }
 
-function nameNode(name: string, context: Context, source: string): Compiled {
-  if (name === 'net') return { out: { values: context.net, derivs: context.ones }, run: () => {} };
-  if (name === 'pred') {
-    const pred = context.pred;
-    if (!pred) throw new Error(`"pred" in formula "${source}" without a head`);
-    // The head runs once per batch before the loss; the loss reads its result.
-    return { out: pred.out, run: () => {} };
-  }
+function nameNode(name: string, context: Context, source: string, resolve: Resolve): Compiled {
+  const ref = resolve(name);
+  if (ref.kind === 'net') return { out: { values: context.nets[ref.target]!, derivs: ref.target === context.wrt ? context.ones : null }, run: () => {} };
+  // The heads run once per batch before the loss; the loss reads their result.
+  if (ref.kind === 'pred') return { out: headNode(ref.target, context).out, run: () => {} };
   const out: Dual = { values: new Float64Array(0), derivs: null };
   return {
     out,
     run: () => {
-      const column = context.columns.get(name);
-      if (column === undefined) throw new Error(`no column "${name}" for formula "${source}"`);
+      const column = context.columns.get(ref.column);
+      if (column === undefined) throw new Error(`no column "${ref.column}" for formula "${source}"`);
       out.values = column;
     },
   };

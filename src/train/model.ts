@@ -10,8 +10,14 @@ import type * as tfTypes from '@tensorflow/tfjs';
 
 /** A trained network as plain arrays: enough to rebuild it anywhere (predict, export, explain). */
 export interface TrainedModel {
-  /** Units per layer, input first, output (1) last. */
+  /** Units per layer, input first, outputs last (one per target). */
   layerSizes: number[];
+  /**
+   * The target each output unit predicts, in order; absent: one output, the one target of a
+   * `target:` problem. (One network per target, `model.shared: false`, is stored as one
+   * block-diagonal network: the same function, so predict, explain and export need no second form.)
+   */
+  outputs?: string[];
   /** One per hidden layer (the output layer is linear). */
   activations: Activation[];
   /** Per layer: the [in, out] kernel, row-major, and the [out] bias. */
@@ -23,11 +29,11 @@ export interface TrainedModel {
 
 export interface Mlp {
   variables: tfTypes.Variable[];
-  /** x: [n, inputs] → net: [n] */
+  /** x: [n, inputs] → net: [n · outputs], row-major */
   forward(x: tfTypes.Tensor2D): tfTypes.Tensor1D;
   /** The forward pass of a training step, keeping what its backward pass needs. Call inside tf.tidy. */
   trainingPass(x: tfTypes.Tensor2D): TrainingPass;
-  /** Units per layer, input first, output (1) last. */
+  /** Units per layer, input first, outputs last. */
   layerSizes: number[];
   /** The current weights, copied off the backend. */
   readWeights(): Omit<TrainedModel, 'norm'>;
@@ -35,16 +41,22 @@ export interface Mlp {
 }
 
 export interface TrainingPass {
-  /** The network's output for the batch: [n]. */
+  /** The network's output for the batch: [n · outputs], row-major. */
   net: tfTypes.Tensor1D;
-  /** d(loss)/d(net) ([n]) → d(loss)/d(variable) for every variable, in `Mlp.variables` order. */
+  /** d(loss)/d(net) ([n · outputs], row-major) → d(loss)/d(variable) for every variable, in `Mlp.variables` order. */
   backward(dnet: tfTypes.Tensor1D): tfTypes.Tensor[];
 }
 
-export function buildMlp(backend: LoadedBackend, inputs: number, model: Pick<ModelSpec, 'depth' | 'width' | 'initializer'> & { activation: Activation[] }, seed: number): Mlp {
+export function buildMlp(
+  backend: LoadedBackend,
+  inputs: number,
+  model: Pick<ModelSpec, 'depth' | 'width' | 'initializer'> & { activation: Activation[] },
+  seed: number,
+  outputs = 1,
+): Mlp {
   const { tf } = backend;
   const rng = new Rng(seed);
-  const sizes = [inputs, ...Array.from({ length: model.depth }, () => model.width), 1];
+  const sizes = [inputs, ...Array.from({ length: model.depth }, () => model.width), outputs];
   const weights: tfTypes.Variable[] = [];
   const biases: tfTypes.Variable[] = [];
   // tf.variable does not own its initial tensor: tidy disposes those and keeps the variables.
@@ -87,12 +99,12 @@ export function buildMlp(backend: LoadedBackend, inputs: number, model: Pick<Mod
       const { preActivations, outputs } = forwardAll(x);
       const n = x.shape[0];
       return {
-        net: tf.reshape(outputs[layers]!, [n]) as tfTypes.Tensor1D,
+        net: tf.reshape(outputs[layers]!, [n * sizes[layers]!]) as tfTypes.Tensor1D,
         backward(dnet) {
           const kernelGrads: tfTypes.Tensor[] = new Array(layers);
           const biasGrads: tfTypes.Tensor[] = new Array(layers);
           // d(loss)/d(layer output), from the last layer down.
-          let dOut = tf.reshape(dnet, [n, 1]) as tfTypes.Tensor2D;
+          let dOut = tf.reshape(dnet, [n, sizes[layers]!]) as tfTypes.Tensor2D;
           for (let layer = layers - 1; layer >= 0; layer--) {
             const dz = activationGradient(tf, activationOf(layer), preActivations[layer]!, outputs[layer + 1]!, dOut);
             [kernelGrads[layer], biasGrads[layer]] = products.weightGradients(outputs[layer]!, dz);
@@ -284,4 +296,37 @@ function initialWeights(initializer: ModelSpec['initializer'], fanIn: number, fa
       break;
   }
   return out;
+}
+
+/**
+ * One network per target (`model.shared: false`) as the single network they make together: the
+ * first layer's kernels side by side (every network reads every feature), the later layers'
+ * kernels on the diagonal, zeros elsewhere. Output j is network j's output, bit for bit in exact
+ * arithmetic (the zeros add nothing), so the stored model is one MLP whatever `shared` was.
+ */
+export function blockDiagonal(networks: readonly Omit<TrainedModel, 'norm'>[]): Omit<TrainedModel, 'norm'> {
+  const first = networks[0]!;
+  const k = networks.length;
+  if (k === 1) return first;
+  const sizes = first.layerSizes.map((units, layer) => (layer === 0 ? units : units * k));
+  const kernels: Float32Array[] = [];
+  const biases: Float32Array[] = [];
+  for (let layer = 0; layer < sizes.length - 1; layer++) {
+    const inUnits = first.layerSizes[layer]!;
+    const outUnits = first.layerSizes[layer + 1]!;
+    const kernel = new Float32Array(sizes[layer]! * sizes[layer + 1]!);
+    const bias = new Float32Array(sizes[layer + 1]!);
+    networks.forEach((network, j) => {
+      const rowOffset = layer === 0 ? 0 : j * inUnits;
+      const columnOffset = j * outUnits;
+      const source = network.kernels[layer]!;
+      for (let r = 0; r < inUnits; r++) {
+        for (let c = 0; c < outUnits; c++) kernel[(rowOffset + r) * sizes[layer + 1]! + columnOffset + c] = source[r * outUnits + c]!;
+      }
+      bias.set(network.biases[layer]!, columnOffset);
+    });
+    kernels.push(kernel);
+    biases.push(bias);
+  }
+  return { layerSizes: sizes, activations: [...first.activations], kernels, biases };
 }

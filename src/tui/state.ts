@@ -30,6 +30,8 @@ export interface TrialView {
   error: string | null;
   /** The sweep metric's validation curve; undefined when not loaded (watch mode loads only the ones shown). */
   curve?: readonly CurvePoint[];
+  /** Several targets: each target's metrics at the latest evaluation. */
+  targetValues?: Readonly<Record<string, number | null>>;
   /** Whether the DB keeps this trial's trained model (keep_models), for predict/explain/export-model. */
   modelKept?: boolean;
 }
@@ -60,6 +62,8 @@ export interface SweepInfo {
   workers: number | null;
   db: string;
   metric: { name: string; goal: Goal; target?: number };
+  /** Several targets: every target's metrics, shown in the trial panel. */
+  targetMetrics?: readonly string[];
   /** Trials in the plan (run_cap, or the grid). */
   total: number;
   /** --time-budget of this run, when one was given (the live dashboard only). */
@@ -171,6 +175,7 @@ export function reduceEvent(state: DashboardState, event: SweepEvent, now: numbe
           workers: event.workers,
           db: event.db,
           metric: { name: event.metric.name, goal: event.metric.goal, ...(event.metric.target !== undefined ? { target: event.metric.target } : {}) },
+          ...(event.targetMetrics ? { targetMetrics: event.targetMetrics } : {}),
           total: event.total,
           ...(event.timeBudgetSeconds !== undefined ? { timeBudgetSeconds: event.timeBudgetSeconds } : {}),
         },
@@ -206,6 +211,9 @@ export function reduceEvent(state: DashboardState, event: SweepEvent, now: numbe
         best: value !== null && isBetter(goal, value, before.best) ? value : before.best,
         stepsPerS,
         curve: [...(before.curve ?? []), { step: event.step, value }],
+        ...(state.sweep?.targetMetrics
+          ? { targetValues: Object.fromEntries(state.sweep.targetMetrics.map((name) => [name, event.metrics[name] ?? null])) }
+          : {}),
       };
       return {
         ...state,

@@ -6,10 +6,23 @@ import type { ReadStore, TrialListing } from '../store/read.js';
 import type { SweepRecord } from '../store/open.js';
 import { FINISHED_STATES, LOG_LIMIT, emptyState, isBetter, type CurvePoint, type DashboardState, type LogEntry, type TrialView, type WorkerLane } from './state.js';
 import { formatMetric } from '../format.js';
+import { hasNamedTargets, perTargetMetricKeys } from '../problem/targets.js';
+import type { SweepSpec } from '../spec/types.js';
 
 interface FinishedNumbers {
   current: number | null;
   best: number | null;
+  targetValues?: Record<string, number | null>;
+}
+
+/** Several targets: every target's metrics (shown in the trial panel); undefined with one target. */
+function targetMetricsOf(record: SweepRecord): string[] | undefined {
+  try {
+    const spec = JSON.parse(record.specJson) as SweepSpec;
+    return hasNamedTargets(spec.problem) ? perTargetMetricKeys(spec.problem) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Planned trials, from the spec stored in the DB (the normalised spec carries trialCount). */
@@ -31,12 +44,14 @@ export class WatchLoader {
   private readonly record: SweepRecord;
   private readonly finished = new Map<number, FinishedNumbers>();
   private readonly finishedCurves = new Map<number, CurvePoint[]>();
+  private readonly targetMetrics: string[] | undefined;
 
   constructor(
     private readonly store: ReadStore,
     private readonly dbPath: string,
   ) {
     this.record = store.sweep();
+    this.targetMetrics = targetMetricsOf(this.record);
   }
 
   /** The DB as a dashboard state, with the curves of the best trial and of `curvesFor` (trial numbers) loaded. */
@@ -50,10 +65,13 @@ export class WatchLoader {
       const unseen = listing.filter((t) => FINISHED_STATES.has(t.state) && !this.finished.has(t.id));
       const ask = [...running, ...unseen].map((t) => t.id);
       const latest = new Map<string, number | null>();
-      for (const m of this.store.latestMetrics(ask, [metric, 'steps_per_s'])) latest.set(`${m.trialId} ${m.name}`, m.value);
+      for (const m of this.store.latestMetrics(ask, [metric, 'steps_per_s', ...(this.targetMetrics ?? [])])) latest.set(`${m.trialId} ${m.name}`, m.value);
+      const targetValues = (id: number) =>
+        this.targetMetrics ? Object.fromEntries(this.targetMetrics.map((name) => [name, latest.get(`${id} ${name}`) ?? null])) : undefined;
       const bestOf = new Map(this.store.bestMetricValues(ask, metric).map((b) => [b.trialId, b.value]));
       for (const t of unseen) {
-        this.finished.set(t.id, { current: t.state === 'complete' ? t.value : (latest.get(`${t.id} ${metric}`) ?? null), best: bestOf.get(t.id) ?? null });
+        const values = targetValues(t.id);
+        this.finished.set(t.id, { current: t.state === 'complete' ? t.value : (latest.get(`${t.id} ${metric}`) ?? null), best: bestOf.get(t.id) ?? null, ...(values ? { targetValues: values } : {}) });
       }
 
       let best: { number: number; value: number } | null = null;
@@ -79,6 +97,8 @@ export class WatchLoader {
           error: t.error,
         };
         if (kept.has(t.number)) view.modelKept = true;
+        const values = done ? done.targetValues : targetValues(t.id);
+        if (values) view.targetValues = values;
         if (curveNumbers.has(t.number)) view.curve = this.curve(t);
         trials.set(t.number, view);
       }

@@ -27,7 +27,8 @@ describe('model blob', () => {
   it('starts with the magic and the format version', () => {
     const blob = encodeModel(randomModel([2, 1], []));
     expect(Buffer.from(blob.subarray(0, 4)).toString()).toBe('SDKM');
-    expect(new DataView(blob.buffer).getUint32(4, true)).toBe(MODEL_FORMAT);
+    // A one-target model is still format 1, byte for byte what earlier builds wrote and read.
+    expect(new DataView(blob.buffer).getUint32(4, true)).toBe(1);
   });
 
   it('refuses blobs that would half-load: truncated, padded, another format, a broken header', () => {
@@ -39,7 +40,7 @@ describe('model blob', () => {
     refuse(Buffer.from('{"layerSizes":[4,1]}'), /not a sweepdeck model blob/);
     const newer = Uint8Array.from(blob);
     new DataView(newer.buffer).setUint32(4, MODEL_FORMAT + 1, true);
-    refuse(newer, /model format 2 is newer than this sweepdeck reads/);
+    refuse(newer, /model format 3 is newer than this sweepdeck reads/);
     const garbled = Uint8Array.from(blob);
     garbled[14] = 0x7b; // inside the JSON header
     expect(() => decodeModel(garbled)).toThrow(ModelFormatError);
@@ -55,5 +56,25 @@ describe('model blob', () => {
     const model = randomModel([2, 3, 1], ['tanh']);
     model.biases[0] = new Float32Array(2);
     expect(() => encodeModel(model)).toThrow(/model shapes do not match its layer sizes 2→3→1/);
+  });
+
+  it('writes a model with named outputs as format 2 and reads the names back; refuses names that do not match the outputs', () => {
+    const model = { ...randomModel([4, 6, 3], ['tanh'], 5), outputs: ['y1', 'y2', 'y3'] };
+    const blob = encodeModel(model);
+    expect(new DataView(blob.buffer).getUint32(4, true)).toBe(MODEL_FORMAT);
+    expect(MODEL_FORMAT).toBe(2);
+    const decoded = decodeModel(blob);
+    expect(decoded.outputs).toEqual(['y1', 'y2', 'y3']);
+    expect(decoded).toEqual(model);
+    // Three output units and two names: refused when writing, and when a blob says so.
+    expect(() => encodeModel({ ...model, outputs: ['y1', 'y2'] })).toThrow(/do not match/);
+    const tampered = Uint8Array.from(blob);
+    const at = Buffer.from(tampered).indexOf('"y3"');
+    tampered.set(new TextEncoder().encode('"y1"'), at);
+    expect(() => decodeModel(tampered)).toThrow(/3 distinct target names/);
+    // A format-1 blob with several outputs is not a format-1 blob.
+    const multi = encodeModel(model);
+    new DataView(multi.buffer).setUint32(4, 1, true);
+    expect(() => decodeModel(multi)).toThrow(ModelFormatError);
   });
 });

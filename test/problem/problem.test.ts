@@ -30,7 +30,7 @@ describe('problem sampling', () => {
   it('computes the target in float64 exactly as written', () => {
     const problem = compileProblem(seedSweep);
     const v = problem.sampleVariables(100, new Rng(2));
-    const y = problem.target.evaluate(v, 100);
+    const y = problem.targets[0]!.target.evaluate(v, 100);
     for (let i = 0; i < 100; i++) {
       const [x1, x2, x3, x4, x5] = ['x1', 'x2', 'x3', 'x4', 'x5'].map((k) => v.get(k)![i]!) as [number, number, number, number, number];
       // same grouping as the formula: ((x1 - x2)/(2*x3*x4) * x2) / x1

@@ -57,7 +57,7 @@ describe('loadSweepText', () => {
   it('names unknown keys, where they are, and suggests the closest', () => {
     const error = errorOf(VALID_SWEEP.replace('  width: 4', '  widht: 4'));
     expect(error.message).toBe(
-      'sweep.yaml:19:3: model.widht: unknown key "widht" (did you mean "width"?); expected one of: depth, width, activation, initializer, head, input_norm',
+      'sweep.yaml:19:3: model.widht: unknown key "widht" (did you mean "width"?); expected one of: depth, width, activation, initializer, head, input_norm, shared',
     );
   });
 

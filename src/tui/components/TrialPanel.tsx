@@ -51,6 +51,10 @@ export function infoLines(trial: TrialView, metricName: string): InfoLine[] {
   const steps = trial.steps !== null ? `${trial.step}/${trial.steps}` : String(trial.step);
   lines.push({ text: `${trial.state} · step ${steps}${where}`, color: STATE_COLOR[trial.state] });
   lines.push({ text: `${metricName} ${formatMetric(trial.current)} · best ${formatMetric(trial.best)}` });
+  if (trial.targetValues) {
+    const values = Object.entries(trial.targetValues).map(([name, value]) => `${name} ${formatMetric(value)}`);
+    if (values.length) lines.push({ text: values.join(' · '), wrap: true });
+  }
   if (trial.error) lines.push({ text: `reason: ${trial.error}`, color: 'red', wrap: true });
   if (trial.modelKept) lines.push({ text: `model kept: predict, explain, export-model --trial ${trial.number}`, color: 'green', wrap: true });
   for (const [path, value] of Object.entries(trial.params)) lines.push({ text: `${path} = ${formatParamValue(value)}`, param: true });
