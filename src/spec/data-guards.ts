@@ -40,18 +40,19 @@ export function findDataProblem(data: unknown): DataProblem | undefined {
         return { path: path(), message: `expected a finite number, got ${shown}`, key: false };
       }
     } else if (Array.isArray(value)) {
-      for (let index = 0; index < value.length; index++) stack.push({ value: value[index], parent: visit, key: index });
+      // Children are pushed last-first, so the walk meets problems in the file's order and names the first.
+      for (let index = value.length - 1; index >= 0; index--) stack.push({ value: value[index], parent: visit, key: index });
     } else if (typeof value === 'object' && value !== null) {
-      for (const key of Object.keys(value)) {
-        if (OBJECT_NAMES.has(key)) {
-          return {
-            path: [...path(), key],
-            message: `"${key}" cannot be used as a name here: every JavaScript object already has a property of that name, so it would be mistaken for it; rename it`,
-            key: true,
-          };
-        }
-        stack.push({ value: (value as Record<string, unknown>)[key], parent: visit, key });
+      const keys = Object.keys(value);
+      const key = keys.find((name) => OBJECT_NAMES.has(name));
+      if (key !== undefined) {
+        return {
+          path: [...path(), key],
+          message: `"${key}" cannot be used as a name here: every JavaScript object already has a property of that name, so it would be mistaken for it; rename it`,
+          key: true,
+        };
       }
+      for (let k = keys.length - 1; k >= 0; k--) stack.push({ value: (value as Record<string, unknown>)[keys[k]!], parent: visit, key: keys[k]! });
     }
   }
   return undefined;
