@@ -12,13 +12,15 @@ export interface ViewState {
   cursor: number | null;
   /** The trial whose details the panel shows instead of the best one. */
   details: number | null;
+  /** Which page of the panel's parameters is shown when they do not all fit (p turns it; the panel wraps it). */
+  paramPage: number;
 }
 
-export const INITIAL_VIEW: ViewState = { sort: 'number', filter: 'all', cursor: null, details: null };
+export const INITIAL_VIEW: ViewState = { sort: 'number', filter: 'all', cursor: null, details: null, paramPage: 0 };
 
-export type KeyAction = 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last' | 'toggleDetails' | 'closeDetails' | 'sort' | 'filter' | 'quit';
+export type KeyAction = 'up' | 'down' | 'pageUp' | 'pageDown' | 'first' | 'last' | 'toggleDetails' | 'closeDetails' | 'sort' | 'filter' | 'params' | 'quit';
 
-const LETTERS: Record<string, KeyAction> = { k: 'up', j: 'down', g: 'first', G: 'last', s: 'sort', f: 'filter', q: 'quit' };
+const LETTERS: Record<string, KeyAction> = { k: 'up', j: 'down', g: 'first', G: 'last', s: 'sort', f: 'filter', p: 'params', q: 'quit' };
 
 /** The actions of one input event; typed characters that arrive together are taken one by one. */
 export function keyActions(input: string, key: Key): KeyAction[] {
@@ -60,10 +62,12 @@ export function applyKeyAction(view: ViewState, action: KeyAction, rows: readonl
       return select(rows.length - 1);
     case 'toggleDetails': {
       const target = index >= 0 ? view.cursor : (rows[0]?.number ?? null);
-      return { ...view, cursor: target, details: view.details !== null && view.details === target ? null : target };
+      return { ...view, cursor: target, details: view.details !== null && view.details === target ? null : target, paramPage: 0 };
     }
     case 'closeDetails':
-      return { ...view, details: null };
+      return { ...view, details: null, paramPage: 0 };
+    case 'params':
+      return { ...view, paramPage: view.paramPage + 1 };
     case 'sort':
       return { ...view, sort: nextOf(SORT_KEYS, view.sort) };
     case 'filter':

@@ -178,6 +178,26 @@ describe('TrialPanel', () => {
     for (const line of lines(text)) expect([...line].length).toBeLessThanOrEqual(60);
   });
 
+  it('turns pages of parameters that do not fit (the p key), so every one can be read at 80×24', () => {
+    const params = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`model.p${i}`, i]));
+    const trial = { ...state.trials.get(0)!, params };
+    const seen = new Set<string>();
+    const pages: string[] = [];
+    for (let page = 0; page < 4; page++) {
+      const text = frame(<TrialPanel trial={trial} role="best" metricName="rel_l1" width={80} chartRows={4} infoRows={5} arrangement="beside" paramPage={page} />);
+      for (const match of text.matchAll(/model\.p(\d) = \1/g)) seen.add(match[1]!);
+      pages.push(/params \d+–\d+ of 9 · p: more/.exec(text)?.[0] ?? '');
+    }
+    // 5 info rows beside the chart: 2 of details, 2 parameters and the page line; 9 parameters in 5 pages.
+    expect(pages).toEqual(['params 1–2 of 9 · p: more', 'params 3–4 of 9 · p: more', 'params 5–6 of 9 · p: more', 'params 7–8 of 9 · p: more']);
+    const last = frame(<TrialPanel trial={trial} role="best" metricName="rel_l1" width={80} chartRows={4} infoRows={5} arrangement="beside" paramPage={4} />);
+    expect(last).toContain('params 9–9 of 9 · p: more');
+    expect(last).toContain('model.p8 = 8');
+    expect(seen.size).toBe(8);
+    // It wraps around.
+    expect(frame(<TrialPanel trial={trial} role="best" metricName="rel_l1" width={80} chartRows={4} infoRows={5} arrangement="beside" paramPage={5} />)).toContain('params 1–2 of 9');
+  });
+
   it('says so when nothing has completed', () => {
     expect(frame(<TrialPanel trial={null} role="best" metricName="rel_l1" width={80} chartRows={4} infoRows={5} arrangement="beside" />)).toContain(
       'no complete trial yet',
@@ -225,7 +245,7 @@ describe('WorkerLanes, EventLog, Importance, Footer', () => {
 
   it('footer: the keys and what q does now', () => {
     expect(frame(<Footer quit="stop the sweep" sort="number" filter="all" interactive />)).toBe(
-      '↑↓ select  enter details  s sort (number)  f filter (all)  q stop the sweep',
+      '↑↓ select  enter details  p params  s sort (number)  f filter (all)  q stop the sweep',
     );
     expect(frame(<Footer quit="quit" sort="number" filter="all" interactive={false} />)).toBe('no keyboard input · Ctrl-C: quit');
   });

@@ -37,6 +37,7 @@ describe('keyActions', () => {
     expect(keyActions('', key({ escape: true }))).toEqual(['closeDetails']);
     expect(keyActions('jjk', noKey)).toEqual(['down', 'down', 'up']);
     expect(keyActions('sfqx', noKey)).toEqual(['sort', 'filter', 'quit']);
+    expect(keyActions('pp', noKey)).toEqual(['params', 'params']);
     expect(keyActions('c', key({ ctrl: true }))).toEqual(['quit']);
     expect(keyActions('s', key({ ctrl: true }))).toEqual([]);
   });
@@ -46,6 +47,12 @@ describe('applyKeyAction', () => {
   const rows = visibleTrials(busySweep().trials.values(), 'number', 'all', 'minimize');
   const run = (...actions: Parameters<typeof applyKeyAction>[1][]): ViewState =>
     actions.reduce((view, action) => applyKeyAction(view, action, rows, 2), INITIAL_VIEW);
+
+  it('turns the panel’s parameter pages with p, back to the first when another trial is opened or closed', () => {
+    expect(run('params', 'params').paramPage).toBe(2);
+    expect(run('params', 'down', 'toggleDetails').paramPage).toBe(0);
+    expect(run('down', 'toggleDetails', 'params', 'closeDetails').paramPage).toBe(0);
+  });
 
   it('moves the selection and stays within the rows', () => {
     expect(run('down').cursor).toBe(0);

@@ -211,6 +211,7 @@ export function Dashboard(props: DashboardProps) {
         chartRows={layout.chartRows}
         infoRows={layout.panelInfoRows}
         arrangement={arrangement}
+        paramPage={view.paramPage}
       />
     ) : null;
   const lanes = (width: number) =>

@@ -14,7 +14,7 @@ export function Footer({ quit, sort, filter, interactive }: FooterProps) {
   if (!interactive) return <Text dimColor wrap="truncate">{`no keyboard input · Ctrl-C: ${quit}`}</Text>;
   return (
     <Text dimColor wrap="truncate">
-      <Text bold>↑↓</Text> select  <Text bold>enter</Text> details  <Text bold>s</Text>{` sort (${sort})  `}
+      <Text bold>↑↓</Text> select  <Text bold>enter</Text> details  <Text bold>p</Text> params  <Text bold>s</Text>{` sort (${sort})  `}
       <Text bold>f</Text>{` filter (${filter})  `}
       <Text bold>q</Text>{` ${quit}`}
     </Text>

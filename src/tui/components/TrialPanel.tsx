@@ -19,6 +19,8 @@ export interface TrialPanelProps {
   infoRows: number;
   /** Details beside the chart (narrow screens) or below it (the wide layout's right column). */
   arrangement: 'beside' | 'below';
+  /** When the parameters do not fit: which page of them to show (wraps around; the p key turns it). */
+  paramPage?: number;
 }
 
 interface InfoLine {
@@ -61,15 +63,27 @@ export function infoLines(trial: TrialView, metricName: string): InfoLine[] {
   return lines;
 }
 
-function Info({ lines: given, rows, width }: { lines: InfoLine[]; rows: number; width: number }) {
+function Info({ lines: given, rows, width, page = 0 }: { lines: InfoLine[]; rows: number; width: number; page?: number }) {
   const lines = wrapLines(given, width);
   let shown = lines;
   if (lines.length > rows) {
     const head = lines.filter((l) => !l.param);
     const params = lines.filter((l) => l.param);
-    // The details and the whole reason first; the parameters that fit after them, then a count.
-    shown = [...head, ...params.slice(0, Math.max(0, rows - 1 - head.length))].slice(0, rows);
-    if (shown.length < rows) shown.push({ text: `… ${lines.length - shown.length} more`, dim: true });
+    // The details and the whole reason first; a page of the parameters after them, then which page
+    // this is: p turns the pages, so every parameter can be read at 80×24.
+    const perPage = Math.max(1, rows - 1 - head.length);
+    const pages = Math.ceil(params.length / perPage);
+    const turn = page % (pages + (head.length >= rows - 1 ? 1 : 0));
+    if (head.length >= rows - 1 && turn === 0) {
+      // The details (a whole failure reason) fill the rows: they come first; p pages the parameters in their place.
+      shown = head.slice(0, rows);
+      if (shown.length < rows) shown.push({ text: `… ${lines.length - shown.length} more · p: params`, dim: true });
+    } else {
+      const first = (head.length >= rows - 1 ? turn - 1 : turn) * perPage;
+      const slice = params.slice(first, first + perPage);
+      shown = [...head.slice(0, Math.max(0, rows - 1 - slice.length)), ...slice];
+      shown.push({ text: `params ${first + 1}–${first + slice.length} of ${params.length} · p: more`, dim: true });
+    }
   }
   return (
     <Box flexDirection="column" width={width} height={rows}>
@@ -132,7 +146,7 @@ export function TrialPanel(props: TrialPanelProps) {
           <Text dimColor>{` · ${chartName}${hint}`}</Text>
         </Text>
         <Box flexDirection="row">
-          <Info lines={lines} rows={chartRows + 1} width={infoWidth} />
+          <Info lines={lines} rows={chartRows + 1} width={infoWidth} page={props.paramPage ?? 0} />
           <Box width={2} />
           <Chart chart={chart} empty={empty} width={chartWidth} rows={chartRows} />
         </Box>
@@ -146,7 +160,7 @@ export function TrialPanel(props: TrialPanelProps) {
         <Text dimColor>{` · ${chartName}${hint}`}</Text>
       </Text>
       <Chart chart={chart} empty={empty} width={width} rows={chartRows} />
-      <Info lines={lines} rows={infoRows} width={width} />
+      <Info lines={lines} rows={infoRows} width={width} page={props.paramPage ?? 0} />
     </Box>
   );
 }
