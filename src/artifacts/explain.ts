@@ -6,7 +6,7 @@
 // measured on the held-out set like any other formula.
 import { parseFormula, printFormula, type FormulaNode } from '../formula/index.js';
 import { compileFormula } from '../problem/compile.js';
-import { headNames, dataNames } from '../spec/names.js';
+import { headNames, dataNames, inputNames } from '../spec/names.js';
 import { scopesOf } from '../spec/resolve.js';
 import { summarize } from '../problem/summary.js';
 import { collapseAffine } from './affine.js';
@@ -117,7 +117,8 @@ export function compareOnHeldOut(backend: LoadedBackend, predictor: Predictor, e
   const { spec } = predictor.artifact;
   const metricName = spec.metric.name;
   const metric = predictor.problem.metrics.get(metricName)!;
-  const variables = new Map(Object.keys(spec.problem.variables).map((name) => [name, heldOut.columns.get(name)!]));
+  const read = [...inputNames(spec.problem), ...(spec.problem.data?.targets ?? [])];
+  const variables = new Map(read.map((name) => [name, heldOut.columns.get(name)!]));
   const network = predictRows(backend, predictor, variables, heldOut.n, { check: true }).metrics!.get(metricName)!;
   const formulaMetric = (text: string): number => {
     const columns = new Map(heldOut.columns);

@@ -23,6 +23,8 @@ export interface Predictor {
   head: CompiledFormula;
   /** What the input must provide, in declaration order. */
   inputs: InputVariable[];
+  /** What `--check` also needs: a data problem's target columns (the target formula reads them). */
+  checkInputs: InputVariable[];
   ranges: ReturnType<typeof rangeChecks>;
 }
 
@@ -46,7 +48,10 @@ export function makePredictor(artifact: TrialArtifact): Predictor {
     problem: compileProblem(spec),
     features: config.featureFormulas.map((f) => compileFormula(f, dataNames(scopes))),
     head: compileFormula(config.model.head, headNames(scopes)),
-    inputs: Object.entries(spec.problem.variables).map(([name, v]) => (v.value !== undefined ? { name, constant: v.value } : { name })),
+    inputs: spec.problem.data
+      ? spec.problem.data.inputs.map((name) => ({ name }))
+      : Object.entries(spec.problem.variables).map(([name, v]) => (v.value !== undefined ? { name, constant: v.value } : { name })),
+    checkInputs: (spec.problem.data?.targets ?? []).map((name) => ({ name })),
     ranges: rangeChecks(spec),
   };
 }

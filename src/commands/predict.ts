@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { backendFor, loadArtifactFromDb, makePredictor, predictRows, readInputCsv, type Predictions, type TrialArtifact } from '../artifacts/index.js';
 import { summarize, type MetricSummary } from '../problem/summary.js';
+import { validationRowCount } from '../problem/data-source.js';
+import { inputNames } from '../spec/names.js';
 import { formatMetric } from '../format.js';
 import { renderTable } from './table.js';
 import { EXIT_OK, UsageError } from './errors.js';
@@ -25,7 +27,7 @@ export async function predictCommand(dbPath: string, options: PredictOptions, pr
   const text = readInput(options.input);
   const artifact = loadArtifactFromDb(dbPath, options.trial);
   const predictor = makePredictor(artifact);
-  const rows = readInputCsv(text, source, predictor.inputs);
+  const rows = readInputCsv(text, source, options.check ? [...predictor.inputs, ...predictor.checkInputs] : predictor.inputs);
   const { backend, note: backendNote } = await backendFor(artifact.trial.backend);
   if (backendNote) note(`note: ${backendNote}`);
   const result = predictRows(backend, predictor, rows.columns, rows.n, { check: options.check ?? false });
@@ -76,7 +78,7 @@ function textReport(
   summaries: Map<string, { rows: number; summary: MetricSummary }> | undefined,
 ): string {
   const metric = artifact.spec.metric.name;
-  const variables = Object.keys(artifact.spec.problem.variables);
+  const variables = inputNames(artifact.spec.problem);
   const head = ['line', ...variables, 'pred', ...(result.target ? ['target', metric] : []), 'note'];
   const body = lines.map((line, i) => [
     String(line),
@@ -94,7 +96,7 @@ function textReport(
     out.push(
       '',
       `${metric} over ${over}: mean ${formatMetric(summary.mean)}, median ${formatMetric(summary.median)}, p90 ${formatMetric(summary.p90)}, max ${formatMetric(summary.max)}`,
-      `recorded for trial ${artifact.trial.number} on the sweep's held-out set (${artifact.spec.problem.validation.size} points): ${formatMetric(artifact.trial.value)}`,
+      `recorded for trial ${artifact.trial.number} on the sweep's held-out set (${validationRowCount(artifact.spec.problem)} points): ${formatMetric(artifact.trial.value)}`,
     );
   }
   if (flagged) {
@@ -112,7 +114,7 @@ function jsonReport(
   result: Predictions,
   summaries: Map<string, { rows: number; summary: MetricSummary }> | undefined,
 ) {
-  const variables = Object.keys(artifact.spec.problem.variables);
+  const variables = inputNames(artifact.spec.problem);
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
   return {
     db: artifact.dbPath,

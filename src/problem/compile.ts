@@ -1,7 +1,7 @@
 // A sweep's problem compiled once: variable samplers, and float64 functions for the target, the
 // scale, the metrics and every feature set. Workers and the validator both start here.
 import { compileF64, parseFormula, type Formula, type Float64Columns } from '../formula/index.js';
-import { dataNames, metricNames, type FormulaScopes } from '../spec/names.js';
+import { dataNames, inputNames, metricNames, targetNames, type FormulaScopes } from '../spec/names.js';
 import type { Rng } from '../rng.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { VariableSpec } from '../spec/schema.js';
@@ -14,12 +14,13 @@ export interface CompiledFormula {
 }
 
 export interface CompiledProblem {
+  /** The inputs: the variables, or a data problem's input columns. */
   variableNames: string[];
   target: CompiledFormula;
   scale: CompiledFormula | undefined;
   metrics: Map<string, CompiledFormula>;
   featureSets: Map<string, CompiledFormula[]>;
-  /** Sample n points of every variable, in declaration order (later bounds may use earlier variables). */
+  /** Sample n points of every variable, in declaration order (later bounds may use earlier variables); none for a data problem. */
   sampleVariables(n: number, rng: Rng): Map<string, Float64Array>;
 }
 
@@ -42,14 +43,19 @@ export function compileFormula(source: string, names: readonly string[]): Compil
 }
 
 export function compileProblem(spec: Pick<SweepSpec, 'problem' | 'features'>): CompiledProblem {
-  const variableNames = Object.keys(spec.problem.variables);
-  const scopes: FormulaScopes = { variables: variableNames, hasScale: spec.problem.scale !== undefined };
+  const variableNames = inputNames(spec.problem);
+  const scopes: FormulaScopes = {
+    variables: variableNames,
+    hasScale: spec.problem.scale !== undefined,
+    ...(spec.problem.data ? { targetColumns: spec.problem.data.targets } : {}),
+  };
   const names = dataNames(scopes);
-  const samplers = variableNames.map((name, i) => makeSampler(name, spec.problem.variables[name]!, variableNames.slice(0, i)));
+  const sampled = Object.keys(spec.problem.variables);
+  const samplers = sampled.map((name, i) => makeSampler(name, spec.problem.variables[name]!, sampled.slice(0, i)));
 
   return {
     variableNames,
-    target: compileFormula(spec.problem.target, names),
+    target: compileFormula(spec.problem.target, targetNames(scopes)),
     scale: spec.problem.scale !== undefined ? compileFormula(spec.problem.scale, names) : undefined,
     metrics: new Map(Object.entries(spec.problem.metrics).map(([name, f]) => [name, compileFormula(f, metricNames(scopes))])),
     featureSets: new Map(Object.entries(spec.features).map(([name, list]) => [name, list.map((f) => compileFormula(f, names))])),

@@ -19,6 +19,8 @@ export interface HostBatch {
   features: Float32Array;
   /** The data columns (variables, target, scale) that the head and loss read, by name. */
   columns: Map<string, Float64Array>;
+  /** Per-row loss weights (a data problem's `weights` column); absent: every row weighs 1. */
+  weights?: Float64Array;
 }
 
 /** The float64 columns of a sample: variables plus `target` and `scale`. */
@@ -79,6 +81,8 @@ export class BatchBuilder {
     private readonly featureSet: string,
     readonly norm: FeatureNorm,
     private readonly columnNames: readonly string[],
+    /** The raw column holding per-row loss weights, if any. */
+    private readonly weightsColumn?: string,
   ) {}
 
   build(variables: Map<string, Float64Array>, n: number): HostBatch {
@@ -91,7 +95,9 @@ export class BatchBuilder {
       if (!values) throw new Error(`no data column "${name}"`);
       columns.set(name, values);
     }
-    return { n, featureCount: features.length, features: packFeatures(features, this.norm, n), columns };
+    const batch: HostBatch = { n, featureCount: features.length, features: packFeatures(features, this.norm, n), columns };
+    if (this.weightsColumn !== undefined) batch.weights = variables.get(this.weightsColumn)!;
+    return batch;
   }
 
   private assertFinite(features: Float64Array[], variables: Map<string, Float64Array>, n: number): void {

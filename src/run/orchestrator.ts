@@ -9,6 +9,7 @@ import { resolveTrial } from '../spec/resolve.js';
 import type { Params } from '../search/space.js';
 import { CONTINUE, makePruner, type PruneDecision, type Pruner } from '../prune/pruner.js';
 import type { SweepSpec } from '../spec/types.js';
+import type { ProblemTable } from '../data/problem-table.js';
 import type { WriteStore } from '../store/index.js';
 import type { BackendName } from '../train/backend-choice.js';
 import type { TrialOutcome } from '../train/trainer.js';
@@ -30,6 +31,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Time budget and failure limit (the metric target comes from the spec). */
   limits?: { timeBudgetSeconds?: number; maxFailures?: number };
+  /** A data problem's table, shared with every worker (no copy per worker). */
+  table?: ProblemTable;
   /** Overrides the pruner the spec's early_terminate describes (tests). */
   pruner?: Pruner | null;
 }
@@ -99,7 +102,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   // No more threads than trials left to run: each one loads tfjs and the sweep's data.
   const remaining = planner.total - Array.from({ length: planner.total }, (_, n) => n).filter((n) => ledger.isDone(n)).length;
   const workers = Math.max(1, Math.min(options.workers, remaining));
-  const setup: WorkerSetup = { spec, backend };
+  const setup: WorkerSetup = { spec, backend, ...(options.table ? { table: options.table } : {}) };
   const pool = new Piscina<TrialTask, TrialOutcome>({
     filename: new URL('../train/worker.js', import.meta.url).href,
     minThreads: workers,

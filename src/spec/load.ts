@@ -4,16 +4,17 @@
 import { readFileSync } from 'node:fs';
 import { SpecError } from './errors.js';
 import { readSweepSource, type FieldPath, type SweepSource } from './source.js';
-import { SweepFileSchema, type ParameterFileSpec, type SweepFile } from './schema.js';
+import { DEFAULT_VALIDATION_SIZE, SweepFileSchema, TrainingSchema, type ParameterFileSpec, type SweepFile } from './schema.js';
 import { reportIssue } from './issues.js';
 import { parameterDistribution, representativeValues } from './parameters.js';
 import { TUNABLE_PATHS } from './paths.js';
-import { RESERVED_NAMES, dataNames, metricNames } from './names.js';
+import { RESERVED_NAMES, dataNames, metricNames, targetNames } from './names.js';
 import { resolveTrial, scopesOf } from './resolve.js';
 import { didYouMean, parseFormula, FORMULA_FUNCTIONS } from '../formula/index.js';
 import { gridValues, type Parameter } from '../search/space.js';
 import { checkProblemData } from '../problem/check.js';
-import type { SweepSpec } from './types.js';
+import type { ProblemSpec, SampledValidationSpec, SweepSpec } from './types.js';
+import { loadProblemTable, type DataSpec, type LoadedTable } from '../data/problem-table.js';
 import { tpeOptionsFromFile } from '../search/tpe.js';
 import { readEarlyTerminate, sweepMaxSteps } from '../prune/options.js';
 
@@ -24,6 +25,8 @@ export interface LoadOptions {
 export interface LoadedSweep {
   spec: SweepSpec;
   source: SweepSource;
+  /** A data problem's table, read once: what `run` shares with its workers. */
+  table?: LoadedTable;
 }
 
 export function loadSweepFile(file: string, options: LoadOptions = {}): LoadedSweep {
@@ -55,12 +58,12 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
   }
   const sweepFile = (parsed as { data: SweepFile }).data;
 
-  checkVariables(sweepFile, fail);
-  const metrics = sweepFile.problem.metrics ?? defaultMetrics(sweepFile.problem.scale !== undefined);
-  const scopes = scopesOf(sweepFile);
+  const { problem, table } = readProblem(sweepFile, file, fail);
+  const metrics = problem.metrics;
+  const scopes = scopesOf({ problem });
 
-  checkFormula(sweepFile.problem.target, dataNames(scopes), ['problem', 'target'], fail);
-  if (sweepFile.problem.scale !== undefined) checkFormula(sweepFile.problem.scale, dataNames(scopes), ['problem', 'scale'], fail);
+  checkFormula(problem.target, targetNames(scopes), ['problem', problem.data && sweepFile.problem.target === undefined ? 'data' : 'target'], fail);
+  if (problem.scale !== undefined) checkFormula(problem.scale, dataNames(scopes), ['problem', 'scale'], fail);
   for (const [name, formula] of Object.entries(metrics)) {
     checkFormula(formula, metricNames(scopes), ['problem', 'metrics', name], fail);
   }
@@ -96,7 +99,7 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
     trialCount,
     seed: sweepFile.seed,
     parameters,
-    problem: { ...sweepFile.problem, metrics },
+    problem,
     features: sweepFile.features,
     model: rawSection(source.data, 'model'),
     training: rawSection(source.data, 'training'),
@@ -105,9 +108,65 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
   };
 
   checkTrials(spec, fileParameters, fail);
-  const dataProblem = checkProblemData(spec);
+  if (problem.data) checkBatchFits(spec, fileParameters, problem.data, fail);
+  const dataProblem = checkProblemData(spec, table);
   if (dataProblem) fail(dataProblem.path, dataProblem.message);
-  return { spec, source };
+  return { spec, source, ...(table ? { table } : {}) };
+}
+
+/**
+ * The normalised problem: a sampled one as written (defaults applied), or a data problem with its
+ * table read and checked. The sampled form is exactly what earlier versions stored, so their DBs
+ * keep their hash.
+ */
+function readProblem(sweepFile: SweepFile, file: string, fail: Fail): { problem: ProblemSpec; table?: LoadedTable } {
+  const written = sweepFile.problem;
+  const metricsOf = (hasScale: boolean) => written.metrics ?? defaultMetrics(hasScale);
+  if (written.data === undefined) {
+    if (written.variables === undefined) fail(['problem'], 'expected problem.variables (inputs sampled from ranges) or problem.data (a table of measurements)');
+    if (written.target === undefined) fail(['problem'], 'expected problem.target: a formula of the variables, e.g. target: x1 * x2');
+    for (const key of ['fraction', 'path', 'column', 'format'] as const) {
+      if (written.validation[key] !== undefined) {
+        fail(['problem', 'validation', key], `"${key}" splits a data problem's rows (problem.data); a sampled problem's validation set is {seed, size}`, { key: true });
+      }
+    }
+    checkVariables(sweepFile, fail);
+    const validation = { ...written.validation, size: written.validation.size ?? DEFAULT_VALIDATION_SIZE } as SampledValidationSpec;
+    return { problem: { ...written, validation, metrics: metricsOf(written.scale !== undefined) } as ProblemSpec };
+  }
+  if (written.variables !== undefined) {
+    fail(['problem', 'variables'], "a data problem's inputs are its columns (problem.data.inputs); problem.variables is for sampled problems", { key: true });
+  }
+  const read = loadProblemTable(written.data, written.validation, file, { reserved: (name) => (RESERVED_NAMES as readonly string[]).includes(name) || name in FORMULA_FUNCTIONS }, fail);
+  if (read.data.targets.length > 1) {
+    // Several outputs need the multi-target model (problem.targets); until then, one target column.
+    fail(['problem', 'data', 'targets'], `several target columns (${read.data.targets.join(', ')}) are not supported yet: a data problem has one target column for now`);
+  }
+  const problem: ProblemSpec = {
+    variables: {},
+    data: read.data,
+    target: written.target ?? read.data.targets[0]!,
+    ...(written.scale !== undefined ? { scale: written.scale } : {}),
+    metrics: metricsOf(written.scale !== undefined),
+    train: written.train,
+    validation: read.validation,
+  };
+  return { problem, table: read.loaded };
+}
+
+/** A data problem must have at least one batch of training rows, for every batch size the sweep may use. */
+function checkBatchFits(spec: SweepSpec, fileParameters: FileParameter[], data: DataSpec, fail: Fail): void {
+  const rows = data.rows.train;
+  const swept = fileParameters.find((f) => f.parameter.path === 'training.batch_size');
+  const fixed = typeof spec.training.batch_size === 'number' ? spec.training.batch_size : TrainingSchema.parse({}).batch_size;
+  const sizes = swept ? representativeValues(swept.parameter.distribution).map(Number) : [fixed];
+  const largest = Math.max(...sizes);
+  if (largest <= rows) return;
+  const at: FieldPath = swept ? swept.at : spec.training.batch_size !== undefined ? ['training', 'batch_size'] : ['training'];
+  fail(
+    at,
+    `batch_size ${largest}${spec.training.batch_size === undefined && !swept ? ' (the default)' : ''} is more than the ${rows} training rows of ${data.path} (after the validation split): there must be at least one whole batch; use a smaller batch_size or more data`,
+  );
 }
 
 type Fail = (path: FieldPath, message: string, opts?: { key?: boolean; offset?: number }) => never;
@@ -129,7 +188,8 @@ function checkFormula(formula: string, names: readonly string[], path: FieldPath
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function checkVariables(file: SweepFile, fail: Fail): void {
-  const names = Object.keys(file.problem.variables);
+  const variables = file.problem.variables ?? {};
+  const names = Object.keys(variables);
   if (names.length === 0) fail(['problem', 'variables'], 'expected at least one variable, e.g. x1: {min: 0, max: 1}');
   const earlier: string[] = [];
   for (const name of names) {
@@ -138,7 +198,7 @@ function checkVariables(file: SweepFile, fail: Fail): void {
     if ((RESERVED_NAMES as readonly string[]).includes(name) || name in FORMULA_FUNCTIONS) {
       fail(path, `"${name}" is reserved (net, pred, target, scale, pi, e and function names); rename the variable`, { key: true });
     }
-    const variable = file.problem.variables[name]!;
+    const variable = variables[name]!;
     const hasRange = variable.min !== undefined || variable.max !== undefined;
     const ways = [variable.value !== undefined, variable.values !== undefined, hasRange].filter(Boolean).length;
     if (ways !== 1) fail(path, 'expected exactly one of: "min" and "max", "values", or "value"');

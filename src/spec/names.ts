@@ -4,11 +4,24 @@
 export const RESERVED_NAMES = ['net', 'pred', 'target', 'scale', 'pi', 'e'] as const;
 
 export interface FormulaScopes {
+  /** The inputs: a sampled problem's variables, or a data problem's input columns. */
   variables: readonly string[];
   hasScale: boolean;
+  /** A data problem's target columns: the target formula, metrics and losses may read them. */
+  targetColumns?: readonly string[];
 }
 
-/** Names usable in target, scale and features: the problem's variables. */
+/** The names features and predictions read: the variables, or a data problem's input columns. */
+export function inputNames(problem: { variables: Record<string, unknown>; data?: { inputs: readonly string[] } | undefined }): string[] {
+  return problem.data ? [...problem.data.inputs] : Object.keys(problem.variables);
+}
+
+/** Names usable in `target`: the inputs and, in a data problem, its target columns (a target may be a formula of them). */
+export function targetNames(scopes: FormulaScopes): string[] {
+  return [...scopes.variables, ...(scopes.targetColumns ?? [])];
+}
+
+/** Names usable in scale and features (and, in a sampled problem, target): the inputs. */
 export function dataNames(scopes: FormulaScopes): string[] {
   return [...scopes.variables];
 }
@@ -20,10 +33,10 @@ export function headNames(scopes: FormulaScopes): string[] {
 
 /** Names usable in a metric: the head's output `pred`, `target`, `scale` and the variables. */
 export function metricNames(scopes: FormulaScopes): string[] {
-  return ['pred', 'target', ...(scopes.hasScale ? ['scale'] : []), ...scopes.variables];
+  return ['pred', 'target', ...(scopes.hasScale ? ['scale'] : []), ...scopes.variables, ...(scopes.targetColumns ?? [])];
 }
 
 /** Names usable in the training loss: those of a metric plus the raw network output `net`. */
 export function lossNames(scopes: FormulaScopes): string[] {
-  return ['pred', 'net', 'target', ...(scopes.hasScale ? ['scale'] : []), ...scopes.variables];
+  return ['pred', 'net', 'target', ...(scopes.hasScale ? ['scale'] : []), ...scopes.variables, ...(scopes.targetColumns ?? [])];
 }

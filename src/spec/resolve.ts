@@ -1,11 +1,11 @@
 // One trial's configuration: the sweep's model/training sections with the trial's parameter values
 // written at their paths, defaults applied, and every formula checked.
 import { ModelSchema, TrainDataSchema, TrainingSchema } from './schema.js';
-import { lossNames, headNames, type FormulaScopes } from './names.js';
+import { lossNames, headNames, inputNames, type FormulaScopes } from './names.js';
 import { withValueAt } from './paths.js';
 import { deriveSeed } from '../rng.js';
 import { parseFormula } from '../formula/index.js';
-import type { SweepSpec, TrialConfig } from './types.js';
+import type { ProblemSpec, SweepSpec, TrialConfig } from './types.js';
 import type { Params } from '../search/space.js';
 import type { ZodIssue, ZodTypeAny } from 'zod';
 import { reportIssue } from './issues.js';
@@ -14,8 +14,12 @@ export type ResolveResult =
   | { ok: true; config: TrialConfig }
   | { ok: false; path: (string | number)[]; message: string; formulaOffset?: number };
 
-export function scopesOf(spec: { problem: { variables: Record<string, unknown>; scale?: string | undefined } }): FormulaScopes {
-  return { variables: Object.keys(spec.problem.variables), hasScale: spec.problem.scale !== undefined };
+export function scopesOf(spec: { problem: Pick<ProblemSpec, 'variables' | 'scale' | 'data'> }): FormulaScopes {
+  return {
+    variables: inputNames(spec.problem),
+    hasScale: spec.problem.scale !== undefined,
+    ...(spec.problem.data ? { targetColumns: spec.problem.data.targets } : {}),
+  };
 }
 
 export function resolveTrial(spec: SweepSpec, number: number, params: Params): ResolveResult {

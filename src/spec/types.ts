@@ -1,6 +1,7 @@
 // The validated, normalised sweep (what is stored in the DB and sent to workers) and the fully
 // resolved configuration of one trial. Both are plain JSON.
-import type { ModelSpec, ProblemSpec, TrainDataSpec, TrainingSpec } from './schema.js';
+import type { ModelSpec, TrainDataSpec, TrainingSpec, VariableSpec } from './schema.js';
+import type { DataSpec, DataValidationSpec } from '../data/problem-table.js';
 import type { Parameter, Params } from '../search/space.js';
 import type { TpeOptions } from '../search/tpe.js';
 import type { EarlyTerminateSpec } from '../prune/options.js';
@@ -20,7 +21,7 @@ export interface SweepSpec {
   seed: number;
   parameters: Parameter[];
   /** The problem with `metrics` filled in (a default relative or absolute L1 when the file has none). */
-  problem: ProblemSpec & { metrics: Record<string, string> };
+  problem: ProblemSpec;
   features: Record<string, string[]>;
   /** model/training sections as written (defaults are applied per trial, after parameters). */
   model: Record<string, unknown>;
@@ -29,6 +30,24 @@ export interface SweepSpec {
   stepsOverride?: number;
   /** `keep_models` when the file sets it (absent: the default, 5); left out otherwise so older sweeps keep their hash. */
   keepModels?: number | 'all';
+}
+
+/** The normalised problem: sampled (variables) or given as data (`data`, and no variables). */
+export interface ProblemSpec {
+  /** The sampled variables, in declaration order; empty for a data problem. */
+  variables: Record<string, VariableSpec>;
+  /** A data problem's table: its file's identity, columns, row counts and input ranges. */
+  data?: DataSpec;
+  target: string;
+  scale?: string;
+  metrics: Record<string, string>;
+  train: TrainDataSpec;
+  validation: SampledValidationSpec | DataValidationSpec;
+}
+
+export interface SampledValidationSpec {
+  seed: number;
+  size: number;
 }
 
 export type TrialTraining = Omit<TrainingSpec, 'loss' | 'eval_every' | 'seed'> & {

@@ -20,9 +20,10 @@ import { constantValue } from '../formula/scalar.js';
 export interface TrainingLoss {
   /**
    * The mean loss over rows 0…n-1, writing d(mean loss)/d(net_i) into `dnet`. `columns` holds the
-   * data columns the formulas name (variables, target, scale), at least n rows each.
+   * data columns the formulas name (variables, target, scale), at least n rows each. With
+   * `weights`, the weighted mean Σ w·loss / Σ w (Keras's sample_weight, normalised per batch).
    */
-  evaluate(net: Float32Array, columns: ReadonlyMap<string, Float64Array>, n: number, dnet: Float32Array): number;
+  evaluate(net: Float32Array, columns: ReadonlyMap<string, Float64Array>, n: number, dnet: Float32Array, weights?: Float64Array): number;
 }
 
 /**
@@ -56,19 +57,31 @@ export function compileTrainingLoss(head: Formula, loss: Formula, capacity: numb
   if (usesPred) context.pred = compileNode(head.root, context, head.source);
   const root = compileNode(loss.root, context, loss.source);
   return {
-    evaluate(net, columns, n, dnet) {
+    evaluate(net, columns, n, dnet, weights) {
       if (n > capacity) throw new Error(`batch of ${n} rows is larger than the ${capacity} the loss was compiled for`);
       context.columns = columns;
       for (let i = 0; i < n; i++) context.net[i] = net[i]!;
       context.pred?.run(n);
       root.run(n);
       const { values, derivs } = root.out;
+      if (weights) return weightedMean(values, derivs, weights, n, dnet);
       let sum = 0;
       for (let i = 0; i < n; i++) sum += values[i]!;
       for (let i = 0; i < n; i++) dnet[i] = derivs ? derivs[i]! / n : 0;
       return sum / n;
     },
   };
+}
+
+function weightedMean(values: Float64Array, derivs: Float64Array | null, weights: Float64Array, n: number, dnet: Float32Array): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += weights[i]!;
+  // A batch whose weights are all 0 teaches nothing: its loss is 0 and so is its gradient.
+  const scale = total > 0 ? 1 / total : 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += weights[i]! * values[i]!;
+  for (let i = 0; i < n; i++) dnet[i] = derivs ? weights[i]! * derivs[i]! * scale : 0;
+  return sum * scale;
 }
 
 function compileNode(node: FormulaNode, context: Context, source: string): Compiled {

@@ -63,7 +63,7 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
   const sweepMetric = spec.metric.name;
 
   const norm = data.norm(config.features, config.model.input_norm, config.train);
-  const builder = new BatchBuilder(data.problem, config.features, norm, columnNames);
+  const builder = new BatchBuilder(data.problem, config.features, norm, columnNames, data.source.weights);
   const nextBatch = data.trainBatches(builder, batchSize, deriveSeed(config.training.seed, 'shuffle'), config.train);
   const inputs = config.featureFormulas.length;
   const mlp = buildMlp(backend, inputs, config.model, config.training.seed);
@@ -114,7 +114,7 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
       const lossValue = tf.tidy(() => {
         const x = tf.tensor2d(batch.features, [batch.n, batch.featureCount]);
         const pass = mlp.trainingPass(x);
-        const batchLoss = trainingLoss.evaluate(pass.net.dataSync() as Float32Array, batch.columns, batch.n, dnet);
+        const batchLoss = trainingLoss.evaluate(pass.net.dataSync() as Float32Array, batch.columns, batch.n, dnet, batch.weights);
         // A diverged step changes nothing: the trial ends as failed just below.
         if (Number.isFinite(batchLoss)) update.apply(pass.backward(tf.tensor1d(dnet.subarray(0, batch.n))), lr);
         return batchLoss;
