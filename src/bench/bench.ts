@@ -6,7 +6,9 @@
 //  - `run` throughput with 1 and 2 workers against the same trials run bare one after another,
 //    and what this machine gives 2 threads over 1 on work with no coordination (the ceiling);
 //  - the dashboard's cost: the same 2-worker run with the dashboard and with plain lines;
-//  - the SQLite ingest rate (metric rows/s through WriteStore.addMetrics + flush).
+//  - the SQLite ingest rate (metric rows/s through WriteStore.addMetrics + flush);
+//  - a data problem at scale (data.ts): a 1 000 000-row CSV's load time and a 2-worker sweep's peak
+//    RSS (`npm run bench -- --only data` runs this part alone).
 // Machines are noisy: measurements that are compared are interleaved (A B A B …) and each number is
 // the median of BENCH_REPEATS. Compare the ratios, not the absolute numbers. Not a test: it asserts nothing.
 import { spawnSync } from 'node:child_process';
@@ -27,6 +29,7 @@ import { lineReporter } from '../run/line-reporter.js';
 import { discardingTerminal, startLiveDashboard } from '../tui/index.js';
 import { sweepRecord } from '../commands/run.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
+import { benchData, reportData } from './data.js';
 
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? (args[args.indexOf('--json') + 1] ?? 'results/bench.json') : undefined;
@@ -287,6 +290,11 @@ const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toPrecision(3)).padStart
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
 async function main(): Promise<void> {
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  if (only === 'data') {
+    for (const line of reportData(benchData())) console.log(line);
+    return;
+  }
   if (args.includes('--only-dashboard')) {
     const dashboard = await measureDashboardCost();
     console.log(`dashboard: ${fmt(dashboard.dashboard)} steps/s vs ${fmt(dashboard.lines)} with plain lines = ${ratio(dashboard.dashboard, dashboard.lines)}`);
@@ -371,6 +379,10 @@ async function main(): Promise<void> {
   const ingest = median(Array.from({ length: REPEATS }, sqliteIngestRate));
   console.log(`SQLite ingest: ${fmt(ingest)} metric rows/s (WriteStore.addMetrics + flush; 7 metrics per evaluation)`);
 
+  const data = benchData();
+  console.log('');
+  for (const line of reportData(data)) console.log(line);
+
   if (jsonOut) {
     const numbers = {
       date: new Date().toISOString(),
@@ -383,6 +395,7 @@ async function main(): Promise<void> {
       run: { trials: RUN_TRIALS, steps: RUN_STEPS, evalEvery: RUN_EVAL_EVERY, bare, workers1: one, workers2: two, scaling: two.endToEnd / one.endToEnd, scalingWarm: two.warm / one.warm, orchestrationCost: 1 - one.warm / bare.warm, orchestrationCostEndToEnd: 1 - one.endToEnd / bare.all, twoThreadCeiling: ceilings },
       dashboard: dashboard ? { ...dashboard, cost: 1 - dashboard.dashboard / dashboard.lines } : null,
       sqliteRowsPerSecond: ingest,
+      data,
     };
     writeFileSync(jsonOut, `${JSON.stringify(numbers, null, 2)}\n`);
     console.log(`\nnumbers written to ${jsonOut}`);

@@ -31,7 +31,7 @@ export interface ReadTable {
 
 /** Longest line accepted (bytes): far above any numeric row, far below what would hurt. */
 export const MAX_LINE_BYTES = 1 << 20;
-const CHUNK_BYTES = 1 << 22;
+const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 10;
 const CR = 13;
 const QUOTE = 34;
@@ -71,25 +71,38 @@ export function scanTable(path: string, shown: string, format: TableFormat): { i
       atStart = false;
       if (length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) start = 3;
     }
-    for (let i = start; i < length; i++) {
-      const c = chunk[i]!;
-      if (c === NEWLINE) {
-        if (!headerBytes && !blank) {
-          headerParts.push(Buffer.from(chunk.subarray(start, i)));
-          headerBytes = Buffer.concat(headerParts);
-        } else if (headerBytes && !blank) rows++;
-        else if (!headerBytes) headerParts.length = 0;
-        start = i + 1;
-        blank = true;
-        lineLength = 0;
-        line++;
-        continue;
+    // indexOf runs natively: the byte loops below only look at the first bytes of a line.
+    const nul = chunk.subarray(0, length).indexOf(0);
+    let pos = start;
+    while (pos < length) {
+      const found = chunk.indexOf(NEWLINE, pos);
+      const end = found < 0 || found >= length ? length : found;
+      if (nul >= pos && nul < end) {
+        throw new SpecError(shown, undefined, { line, col: lineLength + nul - pos + 1 }, `a NUL byte: this is a binary file, not ${format.toUpperCase()} text`);
       }
-      if (blank && c !== CR && c !== 32 && c !== 9) blank = false;
-      if (++lineLength > MAX_LINE_BYTES) {
+      lineLength += end - pos;
+      if (lineLength > MAX_LINE_BYTES) {
         throw new SpecError(shown, undefined, { line, col: 1 }, `line ${line} is longer than ${MAX_LINE_BYTES} bytes: this is not a ${format.toUpperCase()} file of numbers`);
       }
-      if (c === 0) throw new SpecError(shown, undefined, { line, col: lineLength }, `a NUL byte: this is a binary file, not ${format.toUpperCase()} text`);
+      if (blank) {
+        for (let i = pos; i < end; i++) {
+          const c = chunk[i]!;
+          if (c !== CR && c !== 32 && c !== 9) {
+            blank = false;
+            break;
+          }
+        }
+      }
+      if (end === length) break;
+      if (!headerBytes && !blank) {
+        headerParts.push(Buffer.from(chunk.subarray(start, end)));
+        headerBytes = Buffer.concat(headerParts);
+      } else if (headerBytes && !blank) rows++;
+      else if (!headerBytes) headerParts.length = 0;
+      pos = start = end + 1;
+      blank = true;
+      lineLength = 0;
+      line++;
     }
     if (!headerBytes && start < length) headerParts.push(Buffer.from(chunk.subarray(start, length)));
   });
@@ -279,42 +292,125 @@ function parseCell(text: string): number | string {
   return `${text} is too large for a float64`;
 }
 
+/** Powers of ten that are exact in float64: m·10^k or m/10^k with m < 2^53 then rounds once, correctly (Clinger's fast path). */
+const EXACT_POWERS = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/**
+ * A plain decimal number straight from bytes [from, to), or NaN when the cell is anything else
+ * (or needs more than the fast path: the caller then falls back to the string path). No string is
+ * made, which is most of the cost of reading a large table.
+ */
+function fastNumber(bytes: Buffer, from: number, to: number): number {
+  let i = from;
+  while (i < to && (bytes[i] === 32 || bytes[i] === 9)) i++;
+  while (to > i && (bytes[to - 1] === 32 || bytes[to - 1] === 9)) to--;
+  if (i >= to) return NaN;
+  let negative = false;
+  if (bytes[i] === 45 || bytes[i] === 43) {
+    negative = bytes[i] === 45;
+    i++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let scale = 0;
+  let seenDigit = false;
+  for (; i < to; i++) {
+    const d = bytes[i]! - 48;
+    if (d < 0 || d > 9) break;
+    seenDigit = true;
+    if (mantissa === 0 && d === 0) continue;
+    mantissa = mantissa * 10 + d;
+    digits++;
+  }
+  if (i < to && bytes[i] === 46) {
+    for (i++; i < to; i++) {
+      const d = bytes[i]! - 48;
+      if (d < 0 || d > 9) break;
+      seenDigit = true;
+      scale--;
+      if (mantissa === 0 && d === 0) continue;
+      mantissa = mantissa * 10 + d;
+      digits++;
+    }
+  }
+  if (!seenDigit) return NaN;
+  if (i < to && (bytes[i] === 101 || bytes[i] === 69)) {
+    i++;
+    let exponentNegative = false;
+    if (i < to && (bytes[i] === 45 || bytes[i] === 43)) {
+      exponentNegative = bytes[i] === 45;
+      i++;
+    }
+    let exponent = 0;
+    const first = i;
+    for (; i < to; i++) {
+      const d = bytes[i]! - 48;
+      if (d < 0 || d > 9) break;
+      if (exponent < 10_000) exponent = exponent * 10 + d;
+    }
+    if (i === first) return NaN;
+    scale += exponentNegative ? -exponent : exponent;
+  }
+  if (i !== to || digits > 15) return NaN;
+  let value: number;
+  if (mantissa === 0) value = 0;
+  else if (scale >= 0 && scale <= 22) value = mantissa * EXACT_POWERS[scale]!;
+  else if (scale < 0 && scale >= -22) value = mantissa / EXACT_POWERS[-scale]!;
+  else return NaN;
+  return negative ? -value : value;
+}
+
 function delimitedRowParser(shown: string, header: readonly string[], wanted: readonly string[], into: ReadonlyMap<string, Float64Array>, offset: number, delimiter: number) {
-  const slots = wanted.map((name) => ({ name, index: header.indexOf(name), column: into.get(name)! }));
   const width = header.length;
-  // The fast path reads a cell straight from the bytes; quotes (rare in numeric data) take splitFields.
+  // For each field of a row: the column it fills, or null when it is not read.
+  const targets: (Float64Array | null)[] = header.map((name) => (wanted.includes(name) ? into.get(name)! : null));
+  const names = header;
   return (bytes: Buffer, from: number, to: number, line: number, row: number) => {
-    let hasQuote = false;
-    const starts: number[] = [from];
-    for (let i = from; i < to; i++) {
-      const c = bytes[i]!;
-      if (c === delimiter) starts.push(i + 1);
-      else if (c === QUOTE) hasQuote = true;
-    }
-    let cells: { text: string; col: number }[] | undefined;
-    if (hasQuote) cells = splitFields(bytes, from, to, delimiter, shown, line);
-    const count = cells ? cells.length : starts.length;
-    if (count !== width) {
-      throw new SpecError(shown, undefined, { line, col: 1 }, `${count} field${count === 1 ? '' : 's'} on this line; the header has ${width} (${header.join(', ')})`);
-    }
-    for (const slot of slots) {
-      let value: number | string;
-      let col: number;
-      if (cells) {
-        value = parseCell(cells[slot.index]!.text);
-        col = cells[slot.index]!.col;
-      } else {
-        const start = starts[slot.index]!;
-        const end = slot.index + 1 < starts.length ? starts[slot.index + 1]! - 1 : to;
-        value = parseCell(bytes.toString('latin1', start, end).trim());
-        // The fast path reads latin1; a refused cell is shown as the UTF-8 text it is.
-        if (typeof value === 'string') value = parseCell(bytes.toString('utf8', start, end).trim());
-        col = start - from + 1;
+    // Quotes are rare in numeric data: a line with one takes the general path.
+    if (bytes.subarray(from, to).indexOf(QUOTE) >= 0) return quotedRow(bytes, from, to, line, row);
+    let field = 0;
+    let start = from;
+    for (;;) {
+      let end = start;
+      while (end < to && bytes[end] !== delimiter) end++;
+      if (field >= width) tooMany(bytes, line, from, to);
+      const column = targets[field];
+      if (column) {
+        let value = fastNumber(bytes, start, end);
+        if (Number.isNaN(value)) {
+          // The string path decides: a number the fast path does not take, or a refusal with the cell as written.
+          const parsed = parseCell(bytes.toString('utf8', start, end).trim());
+          if (typeof parsed === 'string') throw new SpecError(shown, undefined, { line, col: start - from + 1 }, `column "${names[field]}": ${parsed} (${NOT_A_NUMBER_HINT})`);
+          value = parsed;
+        }
+        column[offset + row] = value;
       }
-      if (typeof value === 'string') throw new SpecError(shown, undefined, { line, col }, `column "${slot.name}": ${value} (${NOT_A_NUMBER_HINT})`);
-      slot.column[offset + row] = value;
+      field++;
+      if (end >= to) break;
+      start = end + 1;
     }
+    if (field !== width) fieldCount(line, field);
   };
+
+  function quotedRow(bytes: Buffer, from: number, to: number, line: number, row: number): void {
+    const cells = splitFields(bytes, from, to, delimiter, shown, line);
+    if (cells.length !== width) fieldCount(line, cells.length);
+    cells.forEach((cell, field) => {
+      const column = targets[field];
+      if (!column) return;
+      const value = parseCell(cell.text);
+      if (typeof value === 'string') throw new SpecError(shown, undefined, { line, col: cell.col }, `column "${names[field]}": ${value} (${NOT_A_NUMBER_HINT})`);
+      column[offset + row] = value;
+    });
+  }
+  function tooMany(bytes: Buffer, line: number, from: number, to: number): never {
+    let count = 1;
+    for (let i = from; i < to; i++) if (bytes[i] === delimiter) count++;
+    return fieldCount(line, count);
+  }
+  function fieldCount(line: number, count: number): never {
+    throw new SpecError(shown, undefined, { line, col: 1 }, `${count} field${count === 1 ? '' : 's'} on this line; the header has ${width} (${header.join(', ')})`);
+  }
 }
 
 function jsonRowParser(shown: string, _header: readonly string[], wanted: readonly string[], into: ReadonlyMap<string, Float64Array>, offset: number) {

@@ -4,6 +4,7 @@
 import { explainNonFinite } from '../formula/index.js';
 import { compileProblem, SampleError, describePoint, pointAt, type CompiledFormula } from './compile.js';
 import { sampledSource, tableSource } from './data-source.js';
+import { rowsOf } from './dataset.js';
 import type { LoadedTable } from '../data/problem-table.js';
 import type { SweepSpec } from '../spec/types.js';
 
@@ -30,17 +31,23 @@ export function checkProblemData(spec: Pick<SweepSpec, 'problem' | 'features'>, 
   }
   const { n, columns } = checked.rows;
 
+  // A table is checked a chunk of rows at a time, so a large one never holds a whole column per formula.
+  const chunk = 1 << 13;
   const check = (compiled: CompiledFormula, path: (string | number)[], what: string, mustBeNonZero = false): DataProblem | null => {
-    const values = compiled.evaluate(columns, n);
-    for (let i = 0; i < n; i++) {
-      const v = values[i]!;
-      if (Number.isFinite(v) && !(mustBeNonZero && v === 0)) continue;
-      const point = pointAt(columns, i);
-      const why = Number.isFinite(v) ? 'it is 0 and the metrics divide by it' : (explainNonFinite(compiled.formula, point) ?? `it is ${v}`);
-      return {
-        path,
-        message: `${what} (${compiled.formula.source}) is ${Number.isFinite(v) ? '0' : String(v)} on ${checked.describe(i)}: ${why}`,
-      };
+    for (let start = 0; start < n; start += chunk) {
+      const size = Math.min(chunk, n - start);
+      const rows = start === 0 && size === n ? columns : rowsOf(columns, start, size);
+      const values = compiled.evaluate(rows, size);
+      for (let i = 0; i < size; i++) {
+        const v = values[i]!;
+        if (Number.isFinite(v) && !(mustBeNonZero && v === 0)) continue;
+        const point = pointAt(rows, i);
+        const why = Number.isFinite(v) ? 'it is 0 and the metrics divide by it' : (explainNonFinite(compiled.formula, point) ?? `it is ${v}`);
+        return {
+          path,
+          message: `${what} (${compiled.formula.source}) is ${Number.isFinite(v) ? '0' : String(v)} on ${checked.describe(start + i)}: ${why}`,
+        };
+      }
     }
     return null;
   };

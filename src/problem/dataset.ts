@@ -54,6 +54,44 @@ export function featureNorm(features: Float64Array[], n: number): FeatureNorm {
   return { mean, std };
 }
 
+/**
+ * featureNorm over many rows without holding every feature column at once: the statistics of
+ * chunks of `chunk` rows, combined exactly (Chan et al.'s pairwise update of mean and squared
+ * deviations). Equal to featureNorm up to rounding.
+ */
+export function chunkedFeatureNorm(problem: CompiledProblem, featureSet: string, variables: Map<string, Float64Array>, n: number, chunk: number): FeatureNorm {
+  const count = problem.featureSets.get(featureSet)!.length;
+  const mean = new Array<number>(count).fill(0);
+  const squares = new Array<number>(count).fill(0);
+  let seen = 0;
+  for (let start = 0; start < n; start += chunk) {
+    const size = Math.min(chunk, n - start);
+    const features = featureColumns(problem, featureSet, rowsOf(variables, start, size), size);
+    features.forEach((column, j) => {
+      let sum = 0;
+      for (let i = 0; i < size; i++) sum += column[i]!;
+      const m = sum / size;
+      let m2 = 0;
+      for (let i = 0; i < size; i++) m2 += (column[i]! - m) ** 2;
+      const total = seen + size;
+      const delta = m - mean[j]!;
+      mean[j] = mean[j]! + (delta * size) / total;
+      squares[j] = squares[j]! + m2 + (delta * delta * seen * size) / total;
+    });
+    seen += size;
+  }
+  const std = squares.map((q, j) => {
+    const s = Math.sqrt(q / n);
+    return s > 1e-12 * Math.max(1, Math.abs(mean[j]!)) ? s : 1;
+  });
+  return { mean, std };
+}
+
+/** Views of rows [start, start + size) of every column (no copy). */
+export function rowsOf(columns: Map<string, Float64Array>, start: number, size: number): Map<string, Float64Array> {
+  return new Map([...columns].map(([name, values]) => [name, values.subarray(start, start + size)]));
+}
+
 export function identityNorm(count: number): FeatureNorm {
   return { mean: new Array<number>(count).fill(0), std: new Array<number>(count).fill(1) };
 }

@@ -5,6 +5,8 @@
 import { Rng } from '../rng.js';
 import { compileProblem, type CompiledProblem } from '../problem/compile.js';
 import {
+  chunkedFeatureNorm,
+  rowsOf,
   dataColumns,
   featureColumns,
   featureNorm,
@@ -26,6 +28,8 @@ const STREAM_BLOCK_SAMPLES = 16384;
  * costs each worker a permutation, not a copy. Both give the same batches.
  */
 const PREBUILT_ROWS = 1 << 17;
+/** Rows whose features are computed at once for the statistics and the validation matrix (bounds a big table's transient memory). */
+const FEATURE_CHUNK_ROWS = 1 << 13;
 
 export interface ValidationSet {
   n: number;
@@ -55,7 +59,10 @@ export class ProblemData {
     let norm = this.norms.get(key);
     if (!norm) {
       const { columns, n } = this.source.normRows(train);
-      norm = featureNorm(featureColumns(this.problem, featureSet, columns, n), n);
+      norm =
+        n <= FEATURE_CHUNK_ROWS
+          ? featureNorm(featureColumns(this.problem, featureSet, columns, n), n)
+          : chunkedFeatureNorm(this.problem, featureSet, columns, n, FEATURE_CHUNK_ROWS);
       this.norms.set(key, norm);
     }
     return norm;
@@ -63,7 +70,15 @@ export class ProblemData {
 
   validationFeatures(featureSet: string, norm: FeatureNorm): Float32Array {
     const n = this.validation.n;
-    return packFeatures(featureColumns(this.problem, featureSet, this.validation.columns, n), norm, n);
+    if (n <= FEATURE_CHUNK_ROWS) return packFeatures(featureColumns(this.problem, featureSet, this.validation.columns, n), norm, n);
+    const width = norm.mean.length;
+    const out = new Float32Array(n * width);
+    for (let start = 0; start < n; start += FEATURE_CHUNK_ROWS) {
+      const size = Math.min(FEATURE_CHUNK_ROWS, n - start);
+      const rows = rowsOf(this.validation.columns, start, size);
+      out.set(packFeatures(featureColumns(this.problem, featureSet, rows, size), norm, size), start * width);
+    }
+    return out;
   }
 
   /** A function returning the next training batch; every trial sees the same data in the same order for a stream. */
