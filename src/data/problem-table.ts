@@ -237,7 +237,7 @@ export function reloadProblemTable(data: DataSpec, validation: DataValidationSpe
   const files = [{ role: 'data file', spec: data.file }, ...('file' in validation ? [{ role: 'validation file', spec: validation.file }] : [])];
   for (const { role, spec } of files) {
     if (!existsSync(spec.path)) {
-      throw new SpecError(spec.path, undefined, undefined, `${who} needs the ${role} the sweep was created with, ${spec.path} (${spec.bytes} bytes, sha256 ${spec.sha256}), and it is not there; put it back at that path`);
+      throw new SpecError(spec.path, undefined, undefined, `no such file: ${who} needs this ${role}, the one the sweep was created with (${spec.bytes} bytes, sha256 ${spec.sha256}); put it back at this path`);
     }
   }
   const refuse = (path: (string | number)[], message: string): never => {
