@@ -154,12 +154,21 @@ function readProblem(sweepFile: SweepFile, file: string, fail: Fail): { problem:
   return { problem, table: read.loaded };
 }
 
-/** A data problem must have at least one batch of training rows, for every batch size the sweep may use. */
+/** A data problem must have at least one batch of training rows, for every batch size the sweep may use, and every training subset must fit. */
 function checkBatchFits(spec: SweepSpec, fileParameters: FileParameter[], data: DataSpec, fail: Fail): void {
   const rows = data.rows.train;
   const swept = fileParameters.find((f) => f.parameter.path === 'training.batch_size');
   const fixed = typeof spec.training.batch_size === 'number' ? spec.training.batch_size : TrainingSchema.parse({}).batch_size;
   const sizes = swept ? representativeValues(swept.parameter.distribution).map(Number) : [fixed];
+  const trainSwept = fileParameters.find((f) => f.parameter.path === 'problem.train.size');
+  const trainSizes = (trainSwept ? representativeValues(trainSwept.parameter.distribution) : [spec.problem.train.size]).filter((v): v is number => typeof v === 'number');
+  const largestSubset = Math.max(0, ...trainSizes);
+  if (largestSubset > rows) {
+    fail(
+      trainSwept ? trainSwept.at : ['problem', 'train', 'size'],
+      `problem.train.size ${largestSubset} is more than the ${rows} training rows of ${data.path} (after the validation split); use stream for all of them`,
+    );
+  }
   const largest = Math.max(...sizes);
   if (largest <= rows) return;
   const at: FieldPath = swept ? swept.at : spec.training.batch_size !== undefined ? ['training', 'batch_size'] : ['training'];

@@ -159,6 +159,7 @@ describe('bad data: one message, exit 2, no DB, from validate and from run', () 
     { name: 'Infinity in an input', data: 'a,b,y\n1,2,7\n1,-Infinity,7\n', expected: /data\.csv:3:3: column "b": -Infinity/ },
     { name: 'fewer rows than one batch', data: csv(good.slice(0, 20), ['a', 'b', 'y']), expected: /training\.batch_size: batch_size 32 is more than the 16 training rows of data\.csv/ },
     { name: 'a validation fraction that leaves no rows', data: csv(good.slice(0, 40), ['a', 'b', 'y']), sweep: SWEEP('data.csv', '  validation: { fraction: 0.01 }\n').replace('batch_size: 32', 'batch_size: 8'), expected: /problem\.validation\.fraction: a fraction of 0\.01 of 40 rows is no validation rows/ },
+    { name: 'a training subset larger than the training rows', data: csv(good, ['a', 'b', 'y']), sweep: SWEEP('data.csv').replace('problem:\n', 'problem:\n  train: { size: 500 }\n'), expected: /problem\.train\.size: problem\.train\.size 500 is more than the 80 training rows of data\.csv/ },
     { name: 'duplicate header names', data: 'a,b,a,y\n1,2,3,4\n', expected: /data\.csv:1:1: column "a" appears twice in the header \(columns 1 and 3\)/ },
     { name: 'a row with too few fields', data: 'a,b,y\n1,2,7\n1,2\n', expected: /data\.csv:3:1: 2 fields on this line; the header has 3/ },
     { name: 'a binary file with no line ends', data: '\0'.repeat(1 << 16), expected: /data\.csv:1:1: a NUL byte: this is a binary file/ },
