@@ -28,7 +28,7 @@ if (mode === 'load') {
     const started = performance.now();
     const loaded = loadSweepFile(sweep);
     const store = openWriteStore(join(dir, 'bench.db'), sweepRecord(loaded.spec, loaded.source.text));
-    await runSweep({ spec: loaded.spec, store, dbPath: join(dir, 'bench.db'), workers: 2, backend: 'wasm', emit: () => {}, table: loaded.table!.table });
+    await runSweep({ spec: loaded.spec, store, dbPath: join(dir, 'bench.db'), workers: Number(process.env.BENCH_DATA_WORKERS ?? 2), backend: 'wasm', emit: () => {}, table: loaded.table!.table });
     store.close();
     const sweepSeconds = (performance.now() - started) / 1000;
     // maxRSS: the peak resident set of the whole process (main thread and workers), in KiB.
