@@ -88,6 +88,7 @@ export function loadProblemTable(
   const shownMain = shownPath(base, data.path);
   const main = scanTable(resolve(base, data.path), shownMain, mainFormat!);
 
+  if (main.rows === 0) fail(['problem', 'data', 'path'], `${shownMain} has no data rows${mainFormat === 'jsonl' ? '' : ' after its header'}`);
   const targets = typeof data.targets === 'string' ? [data.targets] : data.targets;
   const column = (name: string, path: (string | number)[], what: string) => {
     if (!main.header.includes(name)) {
@@ -137,20 +138,31 @@ export function loadProblemTable(
   }
 
   const total = main.rows + (validationFile?.scan.rows ?? 0);
+  // Training rows first, each side in file order. A random split is drawn before the file is
+  // parsed, so every row is written straight to its place; a validation column is known only
+  // after, so those rows are moved into place afterwards; a validation file's rows come last anyway.
+  let isValidation: Uint8Array | undefined;
+  /** A split that leaves one side empty, reported after the file is read (a bad cell is the first thing to fix). */
+  let emptySide: string | undefined;
+  if (validation.column === undefined && !validationFile) {
+    const fraction = validation.fraction ?? DEFAULT_FRACTION;
+    const count = Math.round(fraction * total);
+    if (count === 0) emptySide = `a fraction of ${fraction} of ${total} rows is no validation rows; use a larger fraction or more data`;
+    else if (count === total) emptySide = `a fraction of ${fraction} of ${total} rows leaves no training rows`;
+    else isValidation = chooseRows(total, count, new Rng(deriveSeed(validation.seed, 'validation')));
+  }
+  let order = isValidation ? trainFirst(isValidation) : undefined;
   const columns = sharedColumns(names, total);
-  const mainLines = readTableInto(main.identity.path, shownMain, mainFormat!, main.header, columns, 0, main.rows);
+  const mainLines = readTableInto(main.identity.path, shownMain, mainFormat!, main.header, columns, 0, main.rows, main.identity.sha256, order && inverse(order));
   let validationLines: Uint32Array | undefined;
   if (validationFile) {
+    if (validationFile.scan.rows === 0) fail(['problem', 'validation', 'path'], `no validation rows: ${validationFile.shown} has no rows`);
     const into = new Map([...columns].filter(([name]) => name !== validation.column));
-    validationLines = readTableInto(validationFile.path, validationFile.shown, validationFile.format, validationFile.scan.header, into, main.rows, validationFile.scan.rows);
+    validationLines = readTableInto(validationFile.path, validationFile.shown, validationFile.format, validationFile.scan.header, into, main.rows, validationFile.scan.rows, validationFile.scan.identity.sha256);
   }
-
-  // Which rows validate: the split as a list of row indices in file order.
-  let isValidation: Uint8Array;
-  if (validationFile) {
-    isValidation = new Uint8Array(total);
-    isValidation.fill(1, main.rows);
-  } else if (validation.column !== undefined) {
+  if (emptySide !== undefined) fail(['problem', 'validation', 'fraction'], emptySide);
+  let validationRows = validationFile ? validationFile.scan.rows : 0;
+  if (validation.column !== undefined) {
     const marks = columns.get(validation.column)!;
     isValidation = new Uint8Array(total);
     for (let row = 0; row < total; row++) {
@@ -161,29 +173,17 @@ export function loadProblemTable(
       isValidation[row] = mark;
     }
     columns.delete(validation.column);
-  } else {
-    const fraction = validation.fraction ?? DEFAULT_FRACTION;
-    const count = Math.round(fraction * total);
-    if (count === 0) fail(['problem', 'validation', 'fraction'], `a fraction of ${fraction} of ${total} rows is no validation rows; use a larger fraction or more data`);
-    if (count === total) fail(['problem', 'validation', 'fraction'], `a fraction of ${fraction} of ${total} rows leaves no training rows`);
-    isValidation = chooseRows(total, count, new Rng(deriveSeed(validation.seed, 'validation')));
+    order = trainFirst(isValidation);
+    const scratch = new Float64Array(total);
+    for (const values of columns.values()) {
+      for (let i = 0; i < total; i++) scratch[i] = values[order[i]!]!;
+      values.set(scratch);
+    }
   }
-  let validationRows = 0;
-  for (let row = 0; row < total; row++) validationRows += isValidation[row]!;
+  if (isValidation) for (let row = 0; row < total; row++) validationRows += isValidation[row]!;
   const trainRows = total - validationRows;
-  if (validationRows === 0) fail(['problem', 'validation'], `no validation rows: ${validation.column !== undefined ? `column "${validation.column}" is 0 on every row` : `${validationFile!.shown} has no rows`}`);
-  if (trainRows === 0) fail(['problem', 'validation'], `no training rows: column "${validation.column}" is 1 on every row of ${shownMain}`);
-
-  // Training rows first, each side in file order: one permutation, applied column by column.
-  const order = new Uint32Array(total);
-  let nextTrain = 0;
-  let nextValidation = trainRows;
-  for (let row = 0; row < total; row++) order[isValidation[row] ? nextValidation++ : nextTrain++] = row;
-  const scratch = new Float64Array(total);
-  for (const values of columns.values()) {
-    for (let i = 0; i < total; i++) scratch[i] = values[order[i]!]!;
-    values.set(scratch);
-  }
+  if (validationRows === 0) fail(['problem', 'validation', 'column'], `no validation rows: column "${validation.column}" is 0 on every row of ${shownMain}`);
+  if (trainRows === 0) fail(['problem', 'validation', 'column'], `no training rows: column "${validation.column}" is 1 on every row of ${shownMain}`);
 
   const ranges: Record<string, [number, number]> = {};
   for (const name of inputs) {
@@ -219,7 +219,7 @@ export function loadProblemTable(
     loaded: {
       table: { columns, trainRows, validationRows },
       origin(row) {
-        const fileRow = order[row]!;
+        const fileRow = order ? order[row]! : row;
         return fileRow < main.rows
           ? { file: shownMain, line: mainLines[fileRow]! }
           : { file: validationFile!.shown, line: validationLines![fileRow - main.rows]! };
@@ -267,6 +267,25 @@ export function reloadProblemTable(data: DataSpec, validation: DataValidationSpe
 /** A data file whose content is not what the sweep was created with. */
 export function changedMessage(who: string, role: string, was: DataFileIdentity, now: DataFileIdentity): string {
   return `${who}: the ${role} has changed since the sweep was created (then ${was.bytes} bytes, sha256 ${was.sha256}; now ${now.bytes} bytes, sha256 ${now.sha256}); restore it, or start a new DB for the new data (run the sweep file with --db NEW.db)`;
+}
+
+/** The file rows in table order: training rows first, then validation rows, each in file order. */
+function trainFirst(isValidation: Uint8Array): Uint32Array {
+  const total = isValidation.length;
+  let trainRows = 0;
+  for (let row = 0; row < total; row++) trainRows += isValidation[row] ? 0 : 1;
+  const order = new Uint32Array(total);
+  let nextTrain = 0;
+  let nextValidation = trainRows;
+  for (let row = 0; row < total; row++) order[isValidation[row] ? nextValidation++ : nextTrain++] = row;
+  return order;
+}
+
+/** Where each file row goes: the inverse of `order`. */
+function inverse(order: Uint32Array): Uint32Array {
+  const destination = new Uint32Array(order.length);
+  for (let i = 0; i < order.length; i++) destination[order[i]!] = i;
+  return destination;
 }
 
 /** `count` of `total` rows, chosen uniformly at random (a partial Fisher–Yates shuffle). */

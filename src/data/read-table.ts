@@ -117,10 +117,21 @@ export function scanTable(path: string, shown: string, format: TableFormat): { i
 }
 
 /**
- * Pass 2: parses the columns named in `into` (each at least offset + rows long) from the file,
- * writing row r at offset + r. `expect` is pass 1's identity: a file that changed in between is refused.
+ * Pass 2: parses the columns named in `into` from the file, writing row r at `destination[r]`
+ * (default offset + r), and returns each row's line. With `sha256` (pass 1's), a file that
+ * changed in between is refused, so the data parsed is the data the spec records.
  */
-export function readTableInto(path: string, shown: string, format: TableFormat, header: readonly string[], into: ReadonlyMap<string, Float64Array>, offset: number, rows: number): Uint32Array {
+export function readTableInto(
+  path: string,
+  shown: string,
+  format: TableFormat,
+  header: readonly string[],
+  into: ReadonlyMap<string, Float64Array>,
+  offset: number,
+  rows: number,
+  sha256?: string,
+  destination?: Uint32Array,
+): Uint32Array {
   const lines = new Uint32Array(rows);
   const wanted = [...into.keys()];
   for (const name of wanted) {
@@ -131,10 +142,11 @@ export function readTableInto(path: string, shown: string, format: TableFormat, 
   }
   const parseLine =
     format === 'jsonl'
-      ? jsonRowParser(shown, header, wanted, into, offset)
-      : delimitedRowParser(shown, header, wanted, into, offset, format === 'tsv' ? 9 : 44);
-  let row = -1; // -1: the header (JSON Lines has none: its first object is a row)
-  if (format === 'jsonl') row = 0;
+      ? jsonRowParser(shown, wanted, into)
+      : delimitedRowParser(shown, header, wanted, into, format === 'tsv' ? 9 : 44);
+  let row = format === 'jsonl' ? 0 : -1; // -1: the header (JSON Lines has none: its first object is a row)
+  const hash = sha256 !== undefined ? createHash('sha256') : undefined;
+  const changed = () => new SpecError(shown, undefined, undefined, 'the file changed while it was being read; read it again');
   let line = 1;
   let carry: Buffer | undefined;
   let atStart = true;
@@ -143,13 +155,14 @@ export function readTableInto(path: string, shown: string, format: TableFormat, 
     if (end > from && bytes[end - 1] === CR) end--;
     if (isBlank(bytes, from, end)) return;
     if (row >= 0) {
-      if (row >= rows) throw new SpecError(shown, undefined, { line, col: 1 }, 'the file grew while it was being read; read it again');
-      parseLine(bytes, from, end, line, row);
+      if (row >= rows) throw changed();
+      parseLine(bytes, from, end, line, destination ? destination[row]! : offset + row);
       lines[row] = line;
     }
     row++;
   };
   forEachChunk(path, shown, (chunk, length) => {
+    hash?.update(chunk.subarray(0, length));
     let start = 0;
     if (atStart) {
       atStart = false;
@@ -167,9 +180,11 @@ export function readTableInto(path: string, shown: string, format: TableFormat, 
       start = newline + 1;
     }
     if (start < length) carry = carry ? Buffer.concat([carry, chunk.subarray(start, length)]) : Buffer.from(chunk.subarray(start, length));
+    // Pass 1 bounded every line; a longer one now means the file is not the one that was scanned.
+    if (carry && carry.length > MAX_LINE_BYTES) throw changed();
   });
   if (carry) handle(carry, 0, carry.length);
-  if (row !== rows) throw new SpecError(shown, undefined, undefined, 'the file changed while it was being read; read it again');
+  if (row !== rows || (hash && hash.digest('hex') !== sha256)) throw changed();
   return lines;
 }
 
@@ -360,14 +375,14 @@ function fastNumber(bytes: Buffer, from: number, to: number): number {
   return negative ? -value : value;
 }
 
-function delimitedRowParser(shown: string, header: readonly string[], wanted: readonly string[], into: ReadonlyMap<string, Float64Array>, offset: number, delimiter: number) {
+function delimitedRowParser(shown: string, header: readonly string[], wanted: readonly string[], into: ReadonlyMap<string, Float64Array>, delimiter: number) {
   const width = header.length;
   // For each field of a row: the column it fills, or null when it is not read.
   const targets: (Float64Array | null)[] = header.map((name) => (wanted.includes(name) ? into.get(name)! : null));
   const names = header;
-  return (bytes: Buffer, from: number, to: number, line: number, row: number) => {
+  return (bytes: Buffer, from: number, to: number, line: number, at: number) => {
     // Quotes are rare in numeric data: a line with one takes the general path.
-    if (bytes.subarray(from, to).indexOf(QUOTE) >= 0) return quotedRow(bytes, from, to, line, row);
+    if (bytes.subarray(from, to).indexOf(QUOTE) >= 0) return quotedRow(bytes, from, to, line, at);
     let field = 0;
     let start = from;
     for (;;) {
@@ -383,7 +398,7 @@ function delimitedRowParser(shown: string, header: readonly string[], wanted: re
           if (typeof parsed === 'string') throw new SpecError(shown, undefined, { line, col: start - from + 1 }, `column "${names[field]}": ${parsed} (${NOT_A_NUMBER_HINT})`);
           value = parsed;
         }
-        column[offset + row] = value;
+        column[at] = value;
       }
       field++;
       if (end >= to) break;
@@ -392,7 +407,7 @@ function delimitedRowParser(shown: string, header: readonly string[], wanted: re
     if (field !== width) fieldCount(line, field);
   };
 
-  function quotedRow(bytes: Buffer, from: number, to: number, line: number, row: number): void {
+  function quotedRow(bytes: Buffer, from: number, to: number, line: number, at: number): void {
     const cells = splitFields(bytes, from, to, delimiter, shown, line);
     if (cells.length !== width) fieldCount(line, cells.length);
     cells.forEach((cell, field) => {
@@ -400,7 +415,7 @@ function delimitedRowParser(shown: string, header: readonly string[], wanted: re
       if (!column) return;
       const value = parseCell(cell.text);
       if (typeof value === 'string') throw new SpecError(shown, undefined, { line, col: cell.col }, `column "${names[field]}": ${value} (${NOT_A_NUMBER_HINT})`);
-      column[offset + row] = value;
+      column[at] = value;
     });
   }
   function tooMany(bytes: Buffer, line: number, from: number, to: number): never {
@@ -413,14 +428,14 @@ function delimitedRowParser(shown: string, header: readonly string[], wanted: re
   }
 }
 
-function jsonRowParser(shown: string, _header: readonly string[], wanted: readonly string[], into: ReadonlyMap<string, Float64Array>, offset: number) {
+function jsonRowParser(shown: string, wanted: readonly string[], into: ReadonlyMap<string, Float64Array>) {
   const slots = wanted.map((name) => ({ name, column: into.get(name)! }));
-  return (bytes: Buffer, from: number, to: number, line: number, row: number) => {
+  return (bytes: Buffer, from: number, to: number, line: number, at: number) => {
     const object = parseJsonLine(bytes, from, to, shown, line);
     for (const slot of slots) {
       const value = Object.hasOwn(object, slot.name) ? object[slot.name] : undefined;
       if (typeof value === 'number') {
-        slot.column[offset + row] = value;
+        slot.column[at] = value;
         continue;
       }
       const what = value === undefined ? 'missing' : value === null ? 'null' : `${JSON.stringify(value)}, not a number`;
