@@ -185,6 +185,17 @@ export function loadProblemTable(
   if (validationRows === 0) fail(['problem', 'validation', 'column'], `no validation rows: column "${validation.column}" is 0 on every row of ${shownMain}`);
   if (trainRows === 0) fail(['problem', 'validation', 'column'], `no training rows: column "${validation.column}" is 1 on every row of ${shownMain}`);
 
+  if (data.weights !== undefined) {
+    // Loss weights scale each row's share of a batch's loss: a negative one would reward error.
+    const weights = columns.get(data.weights)!;
+    for (let row = 0; row < total; row++) {
+      if (weights[row]! < 0) {
+        const at = order ? order[row]! : row;
+        const where = at < main.rows ? { file: shownMain, line: mainLines[at]! } : { file: validationFile!.shown, line: validationLines![at - main.rows]! };
+        throw new SpecError(where.file, undefined, { line: where.line, col: 1 }, `column "${data.weights}": ${weights[row]} (loss weights must be 0 or more)`);
+      }
+    }
+  }
   const ranges: Record<string, [number, number]> = {};
   for (const name of inputs) {
     const values = columns.get(name)!;

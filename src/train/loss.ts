@@ -21,7 +21,7 @@ export interface TrainingLoss {
   /**
    * The mean loss over rows 0…n-1, writing d(mean loss)/d(net_i) into `dnet`. `columns` holds the
    * data columns the formulas name (variables, target, scale), at least n rows each. With
-   * `weights`, the weighted mean Σ w·loss / Σ w (Keras's sample_weight, normalised per batch).
+   * `weights`, the weighted mean Σ w·loss / Σ w over the batch (as PyTorch's weighted losses reduce).
    */
   evaluate(net: Float32Array, columns: ReadonlyMap<string, Float64Array>, n: number, dnet: Float32Array, weights?: Float64Array): number;
 }
