@@ -112,6 +112,12 @@ describe('a data sweep end to end', () => {
     const bom = sweepdeck(['validate', write(dir, 'bom.yaml', SWEEP('bom.csv'))]);
     expect(bom.code, bom.stderr).toBe(0);
     expect(bom.stdout).toContain('200 rows, 160 for training and 40 held out');
+
+    // Tab-separated, with a quoted header name and a quoted cell.
+    write(dir, 'data.tsv', `"a"\tb\ty\n${rows.map((r, i) => `${i === 3 ? `"${r.a}"` : r.a}\t${r.b}\t${r.y}`).join('\n')}\n`);
+    const tsv = sweepdeck(['validate', write(dir, 'tsv.yaml', SWEEP('data.tsv'))]);
+    expect(tsv.code, tsv.stderr).toBe(0);
+    expect(tsv.stdout).toContain('200 rows, 160 for training and 40 held out');
   }, 120_000);
 });
 
