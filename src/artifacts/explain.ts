@@ -6,7 +6,7 @@
 // measured on the held-out set like any other formula.
 import { parseFormula, printFormula, type FormulaNode } from '../formula/index.js';
 import { compileFormula } from '../problem/compile.js';
-import { headNames, dataNames } from '../spec/names.js';
+import { headNames, dataNames, inputNames } from '../spec/names.js';
 import { baseMetricOf, scopesOf, targetScopes, trialTargets } from '../spec/resolve.js';
 import { evaluateTargetMetrics } from '../problem/target-metrics.js';
 import { SINGLE_TARGET, metricKey } from '../problem/targets.js';
@@ -163,7 +163,9 @@ export function compareOnHeldOut(
   const base = baseMetricOf(spec);
   const index = predictor.targets.findIndex((t) => t.name === targetName);
   const key = metricKey(base, targetName, predictor.problem.namedTargets);
-  const variables = new Map(Object.keys(spec.problem.variables).map((name) => [name, heldOut.columns.get(name)!]));
+  // The inputs and, for a data problem, its target columns (the target formula reads them).
+  const read = [...inputNames(spec.problem), ...(spec.problem.data?.targets ?? [])];
+  const variables = new Map(read.map((name) => [name, heldOut.columns.get(name)!]));
   const predictions = predictRows(backend, predictor, variables, heldOut.n, { check: true });
   const scopes = targetScopes(spec)[index]!.scopes;
   const formulaMetric = (text: string): number => {

@@ -37,6 +37,8 @@ export interface Predictor {
   targets: PredictedTarget[];
   /** What the input must provide, in declaration order. */
   inputs: InputVariable[];
+  /** What `--check` also needs: a data problem's target columns (the target formula reads them). */
+  checkInputs: InputVariable[];
   ranges: ReturnType<typeof rangeChecks>;
 }
 
@@ -72,7 +74,10 @@ export function makePredictor(artifact: TrialArtifact): Predictor {
     problem,
     features: config.featureFormulas.map((f) => compileFormula(f, dataNames(scopes))),
     targets,
-    inputs: Object.entries(spec.problem.variables).map(([name, v]) => (v.value !== undefined ? { name, constant: v.value } : { name })),
+    inputs: spec.problem.data
+      ? spec.problem.data.inputs.map((name) => ({ name }))
+      : Object.entries(spec.problem.variables).map(([name, v]) => (v.value !== undefined ? { name, constant: v.value } : { name })),
+    checkInputs: (spec.problem.data?.targets ?? []).map((name) => ({ name })),
     ranges: rangeChecks(spec),
   };
 }
@@ -80,8 +85,8 @@ export function makePredictor(artifact: TrialArtifact): Predictor {
 /** Predicts n rows of raw variables (float64 columns by name). */
 export function predictRows(backend: LoadedBackend, predictor: Predictor, variables: Map<string, Float64Array>, n: number, options: { check?: boolean } = {}): Predictions {
   const { problem, artifact } = predictor;
-  // Every target's target and scale columns (the heads read their scale; check reads the targets).
-  const columns = dataColumns(problem, variables, n);
+  // Every target's scale column (the heads read it) and, to check, its target column.
+  const columns = dataColumns(problem, variables, n, options.check === true);
 
   const flags = flagRows(predictor.ranges, variables, n);
   const features = predictor.features.map((f) => f.evaluate(variables, n));

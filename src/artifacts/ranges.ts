@@ -1,9 +1,11 @@
-// Where a model was trained: each problem variable's sampled range, checked row by row on new
-// inputs. A row outside it is flagged, never silently extrapolated. Bounds may be formulas of
+// Where a model was trained: each problem variable's sampled range (or, for a data problem, the
+// range each input column spans over the training rows, recorded in the spec), checked row by row
+// on new inputs. A row outside it is flagged, never silently extrapolated. Bounds may be formulas of
 // earlier variables; they are evaluated on the row itself, as the sampler evaluates them.
 import { compileFormula, fmt, type F64Function } from '../problem/compile.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { VariableSpec } from '../spec/schema.js';
+import type { DataSpec } from '../data/problem-table.js';
 
 /** A variable's min or max: a number, or a formula of earlier variables. */
 type Bound = { text: string; constant: boolean; evaluate: (columns: Map<string, Float64Array>, n: number) => Float64Array | number };
@@ -14,8 +16,10 @@ interface VariableCheck {
   check(columns: Map<string, Float64Array>, n: number): (string | undefined)[];
 }
 
-/** Range checks for every variable of the sweep's problem, in declaration order. */
+/** Range checks for every input of the sweep's problem, in declaration order. */
 export function rangeChecks(spec: Pick<SweepSpec, 'problem'>): VariableCheck[] {
+  const data = spec.problem.data;
+  if (data) return data.inputs.map((name) => columnCheck(name, data.ranges[name]!, data.path));
   const names = Object.keys(spec.problem.variables);
   return names.map((name, i) => variableCheck(name, spec.problem.variables[name]!, names.slice(0, i)));
 }
@@ -36,6 +40,29 @@ export function describeRange(spec: VariableSpec): string {
   if (spec.value !== undefined) return `= ${spec.value}`;
   if (spec.values !== undefined) return `one of ${spec.values.join(', ')}`;
   return `${spec.distribution} in [${spec.min}, ${spec.max}]`;
+}
+
+/** The trained ranges of a data problem's inputs, in words, by input (for exports). */
+export function describeColumnRanges(data: DataSpec): Record<string, { min: number; max: number; trained_range: string }> {
+  return Object.fromEntries(
+    data.inputs.map((name) => {
+      const [min, max] = data.ranges[name]!;
+      return [name, { min, max, trained_range: `column of ${data.path}, in [${min}, ${max}] over the ${data.rows.train} training rows` }];
+    }),
+  );
+}
+
+/** A data problem's input: the range its column spans over the training rows. */
+function columnCheck(name: string, [lo, hi]: [number, number], file: string): VariableCheck {
+  return {
+    name,
+    check: (columns, n) =>
+      rows(columns, name, n, (v) => {
+        if (v < lo) return `${name} = ${fmt(v)} is below ${fmt(lo)}, the smallest value in the training rows of ${file}`;
+        if (v > hi) return `${name} = ${fmt(v)} is above ${fmt(hi)}, the largest value in the training rows of ${file}`;
+        return undefined;
+      }),
+  };
 }
 
 function variableCheck(name: string, spec: VariableSpec, earlier: readonly string[]): VariableCheck {

@@ -7,7 +7,7 @@
 // through an in-memory handler), so the files are exactly what tf.loadLayersModel expects.
 import path from 'node:path';
 import { ArtifactError, type TrialArtifact } from './load.js';
-import { describeRange } from './ranges.js';
+import { describeColumnRanges, describeRange } from './ranges.js';
 import { trialTargets } from '../spec/resolve.js';
 import type { Activation } from '../spec/schema.js';
 import type { LoadedBackend } from '../train/backend.js';
@@ -114,9 +114,9 @@ function sideJson(artifact: TrialArtifact) {
     sweep: sweep.name,
     trial: trial.number,
     metric: { name: spec.metric.name, goal: spec.metric.goal, value: trial.value, formula: spec.problem.metrics[spec.metric.name] },
-    variables: Object.fromEntries(
-      Object.entries(spec.problem.variables).map(([name, v]) => [name, { ...v, trained_range: describeRange(v) }]),
-    ),
+    variables: spec.problem.data
+      ? describeColumnRanges(spec.problem.data)
+      : Object.fromEntries(Object.entries(spec.problem.variables).map(([name, v]) => [name, { ...v, trained_range: describeRange(v) }])),
     features: { set: config.features, formulas: config.featureFormulas },
     input: `model input: one row per point, the features in this order, each standardised as (feature - mean) / std, as float32`,
     normalization: { mode: config.model.input_norm, mean: model.norm.mean, std: model.norm.std },

@@ -9,6 +9,8 @@
 //  - the SQLite ingest rate (metric rows/s through WriteStore.addMetrics + flush);
 //  - the web view (web.ts): report and browser load times for 10 000 trials, and what serving a
 //    live 2-worker sweep costs it. `--only web` runs just that section.
+//  - a data problem at scale (data.ts): a 1 000 000-row CSV's load time and a 2-worker sweep's peak
+//    RSS (`npm run bench -- --only data` runs this part alone).
 // Machines are noisy: measurements that are compared are interleaved (A B A B …) and each number is
 // the median of BENCH_REPEATS. Compare the ratios, not the absolute numbers. Not a test: it asserts nothing.
 import { spawnSync } from 'node:child_process';
@@ -30,6 +32,7 @@ import { discardingTerminal, startLiveDashboard } from '../tui/index.js';
 import { sweepRecord } from '../commands/run.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
 import { measureWeb, serveAlongside, type WebNumbers } from './web.js';
+import { benchData, reportData } from './data.js';
 
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? (args[args.indexOf('--json') + 1] ?? 'results/bench.json') : undefined;
@@ -316,6 +319,11 @@ const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toPrecision(3)).padStart
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
 async function main(): Promise<void> {
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  if (only === 'data') {
+    for (const line of reportData(benchData())) console.log(line);
+    return;
+  }
   if (args.includes('--only-dashboard')) {
     const dashboard = await measureDashboardCost();
     console.log(`dashboard: ${fmt(dashboard.dashboard)} steps/s vs ${fmt(dashboard.lines)} with plain lines = ${ratio(dashboard.dashboard, dashboard.lines)}`);
@@ -406,6 +414,10 @@ async function main(): Promise<void> {
   console.log(`SQLite ingest: ${fmt(ingest)} metric rows/s (WriteStore.addMetrics + flush; 7 metrics per evaluation)`);
   const web = await webSection();
 
+  const data = benchData();
+  console.log('');
+  for (const line of reportData(data)) console.log(line);
+
   if (jsonOut) {
     const numbers = {
       date: new Date().toISOString(),
@@ -419,6 +431,7 @@ async function main(): Promise<void> {
       dashboard: dashboard ? { ...dashboard, cost: 1 - dashboard.dashboard / dashboard.lines } : null,
       sqliteRowsPerSecond: ingest,
       web,
+      data,
     };
     writeFileSync(jsonOut, `${JSON.stringify(numbers, null, 2)}\n`);
     console.log(`\nnumbers written to ${jsonOut}`);

@@ -2,7 +2,7 @@
 // affine in its features (depth 0 or linear activations), with the held-out metric of the network,
 // of the learned formula and of the formula with rounded exponents. Other networks: why not.
 import { openReadStore, type ReadStore } from '../store/index.js';
-import { ProblemData } from '../train/data.js';
+import { problemData } from '../data/reload.js';
 import {
   backendFor,
   collapseAffine,
@@ -54,7 +54,7 @@ export async function explainCommand(dbPath: string, options: { trial?: number; 
 
   const { backend, note: backendNote } = await backendFor(artifact.trial.backend);
   if (backendNote) note(`note: ${backendNote}`);
-  const heldOut = new ProblemData(artifact.spec).validation;
+  const heldOut = problemData(artifact.spec, `explain ${dbPath}`).validation;
   const comparison = compareOnHeldOut(backend, makePredictor(artifact), explanation, heldOut);
   print(options.json ? JSON.stringify(jsonReport(artifact, explanation, comparison), null, 2) : textReport(artifact, explanation, comparison));
   return EXIT_OK;
@@ -166,7 +166,7 @@ async function explainSeveral(
     const chosen = await backendFor(artifact.trial.backend);
     if (chosen.note) note(`note: ${chosen.note}`);
     backend = chosen.backend;
-    heldOut = new ProblemData(artifact.spec).validation;
+    heldOut = problemData(artifact.spec, `explain ${artifact.dbPath}`).validation;
   }
   const predictor = anyClosed ? makePredictor(artifact) : undefined;
   const compared = results.map((r) => ({

@@ -4,6 +4,8 @@
 import { readBoundedInput } from '../input/bounded-read.js';
 import { backendFor, loadArtifactFromDb, makePredictor, predictRows, readInputCsv, type Predictions, type TrialArtifact } from '../artifacts/index.js';
 import { summarize, type MetricSummary } from '../problem/summary.js';
+import { validationRowCount } from '../problem/data-source.js';
+import { inputNames } from '../spec/names.js';
 import { formatMetric } from '../format.js';
 import { renderTableLines } from './table.js';
 import { metricKey } from '../problem/targets.js';
@@ -35,7 +37,7 @@ export async function predictCommand(dbPath: string, options: PredictOptions, pr
   const text = read.text;
   const artifact = loadArtifactFromDb(dbPath, options.trial);
   const predictor = makePredictor(artifact);
-  const rows = readInputCsv(text, source, predictor.inputs);
+  const rows = readInputCsv(text, source, options.check ? [...predictor.inputs, ...predictor.checkInputs] : predictor.inputs);
   const { backend, note: backendNote } = await backendFor(artifact.trial.backend);
   if (backendNote) note(`note: ${backendNote}`);
   const result = predictRows(backend, predictor, rows.columns, rows.n, { check: options.check ?? false });
@@ -104,7 +106,7 @@ function* textReport(
   summaries: Map<string, { rows: number; summary: MetricSummary }> | undefined,
   targets: TargetColumnNames,
 ): Generator<string> {
-  const variables = Object.keys(artifact.spec.problem.variables);
+  const variables = inputNames(artifact.spec.problem);
   // The per-sample metric shown per row, for each target: the one the sweep metric summarises.
   const metricFor = (j: number) => (result.metrics ? [...result.metrics.keys()].find((key) => checkedMetricOf(artifact, key, targets, j)) : undefined);
   const head = [
@@ -138,7 +140,7 @@ function* textReport(
       const recorded = metric === artifact.spec.metric.name ? artifact.trial.value : (artifact.trial.metrics[metric] ?? null);
       out.push(
         `${metric} over ${over}: mean ${formatMetric(summary.mean)}, median ${formatMetric(summary.median)}, p90 ${formatMetric(summary.p90)}, max ${formatMetric(summary.max)}`,
-        `recorded for trial ${artifact.trial.number} on the sweep's held-out set (${artifact.spec.problem.validation.size} points): ${formatMetric(recorded)}`,
+        `recorded for trial ${artifact.trial.number} on the sweep's held-out set (${validationRowCount(artifact.spec.problem)} points): ${formatMetric(recorded)}`,
       );
     });
     if (metricFor(0) !== artifact.spec.metric.name) out.push(`sweep metric ${artifact.spec.metric.name} recorded: ${formatMetric(artifact.trial.value)}`);
@@ -159,7 +161,7 @@ function jsonReport(
   summaries: Map<string, { rows: number; summary: MetricSummary }> | undefined,
   targets: TargetColumnNames,
 ) {
-  const variables = Object.keys(artifact.spec.problem.variables);
+  const variables = inputNames(artifact.spec.problem);
   const finite = (v: number) => (Number.isFinite(v) ? v : null);
   // One unnamed target keeps the fields it always had (net, pred, target); named targets get a field per target.
   const { named, list } = targets;

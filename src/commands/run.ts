@@ -13,6 +13,9 @@ import { lineReporter } from '../run/line-reporter.js';
 import { dashboardSupported, startLiveDashboard } from '../tui/index.js';
 import { EXIT_OK, EXIT_RUNTIME, UsageError } from './errors.js';
 import type { SweepSpec } from '../spec/types.js';
+import type { ProblemTable } from '../data/problem-table.js';
+import { identityOf, refuseChangedData } from './data-identity.js';
+import { storedTable } from '../data/reload.js';
 
 export interface RunFlags {
   db?: string;
@@ -35,7 +38,7 @@ export function defaultDbPath(sweepName: string): string {
   return `results/${sweepName}.db`;
 }
 
-/** The DB's record of a sweep: the normalised spec, the file's text, and the hash that identifies it. */
+/** The DB's record of a sweep: the normalised spec, the file's text, and the hash that identifies it (data files by content, not by place). */
 export function sweepRecord(spec: SweepSpec, sourceText: string): SweepRecord {
   const specJson = JSON.stringify(spec);
   return {
@@ -45,7 +48,7 @@ export function sweepRecord(spec: SweepSpec, sourceText: string): SweepRecord {
     metricGoal: spec.metric.goal,
     specJson,
     specSource: sourceText,
-    specHash: createHash('sha256').update(specJson).digest('hex'),
+    specHash: createHash('sha256').update(JSON.stringify(identityOf(spec))).digest('hex'),
     createdAt: new Date().toISOString(),
   };
 }
@@ -62,7 +65,9 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIO): 
   // Everything that can be wrong with the input is checked before anything is written.
   const loaded = loadSweepFile(file, flags.steps !== undefined ? { stepsOverride: flags.steps } : {});
   const dbPath = flags.db ?? defaultDbPath(loaded.spec.name);
-  return runLoadedSweep(loaded.spec, sweepRecord(loaded.spec, loaded.source.text), dbPath, { ...flags, createFolder: flags.db === undefined }, io);
+  await refuseChangedData(dbPath, loaded.spec, `run ${file}`);
+  const table = loaded.table?.table;
+  return runLoadedSweep(loaded.spec, sweepRecord(loaded.spec, loaded.source.text), dbPath, { ...flags, createFolder: flags.db === undefined, ...(table ? { table } : {}) }, io);
 }
 
 export type ResumeFlags = Omit<RunFlags, 'db' | 'steps'>;
@@ -77,10 +82,18 @@ export async function resumeCommand(dbPath: string, flags: ResumeFlags, io: Comm
     reader.close();
   }
   const spec = JSON.parse(record.specJson) as SweepSpec;
-  return runLoadedSweep(spec, record, dbPath, { ...flags, createFolder: false }, io);
+  // A data sweep reads its table again from where it was, and only if it is unchanged.
+  const table = storedTable(spec, `resume ${dbPath}`);
+  return runLoadedSweep(spec, record, dbPath, { ...flags, createFolder: false, ...(table ? { table } : {}) }, io);
 }
 
-async function runLoadedSweep(spec: SweepSpec, record: SweepRecord, dbPath: string, flags: ResumeFlags & { createFolder: boolean }, io: CommandIO): Promise<number> {
+async function runLoadedSweep(
+  spec: SweepSpec,
+  record: SweepRecord,
+  dbPath: string,
+  flags: ResumeFlags & { createFolder: boolean; table?: ProblemTable },
+  io: CommandIO,
+): Promise<number> {
   const decision = await chooseBackend(flags.backend);
   if (decision.error) throw new UsageError(decision.error);
   // The default folder is ours to create, once the input is known to be good; an explicit --db folder is not.
@@ -160,6 +173,7 @@ async function runLoadedSweep(spec: SweepSpec, record: SweepRecord, dbPath: stri
       backend: decision.backend,
       emit: dashboard?.emit ?? lineReporter(spec.metric.name, io.out),
       signal: controller.signal,
+      ...(flags.table ? { table: flags.table } : {}),
       limits: {
         ...(flags.timeBudget !== undefined ? { timeBudgetSeconds: flags.timeBudget } : {}),
         ...(flags.maxFailures !== undefined ? { maxFailures: flags.maxFailures } : {}),

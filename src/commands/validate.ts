@@ -10,6 +10,8 @@ import { describeTpe } from '../search/tpe.js';
 import { describeEarlyTerminate } from '../prune/describe.js';
 import { resolveTrial } from '../spec/resolve.js';
 import type { SweepSpec } from '../spec/types.js';
+import type { DataSpec } from '../data/problem-table.js';
+import { inputNames } from '../spec/names.js';
 
 export function validateCommand(file: string, options: { json?: boolean; steps?: number }, print: (text: string) => void): number {
   const { spec, source } = loadSweepFile(file, options.steps !== undefined ? { stepsOverride: options.steps } : {});
@@ -26,7 +28,8 @@ export function validateCommand(file: string, options: { json?: boolean; steps?:
           seed: spec.seed,
           parameters: spec.parameters.map((p) => ({ path: p.path, ...p.distribution })),
           features: spec.features,
-          variables: Object.keys(spec.problem.variables),
+          variables: inputNames(spec.problem),
+          ...(spec.problem.data ? { data: { path: spec.problem.data.path, targets: spec.problem.data.targets, rows: spec.problem.data.rows } } : {}),
           preview,
           tpe: spec.tpe ?? null,
           early_terminate: spec.earlyTerminate ?? null,
@@ -41,7 +44,8 @@ export function validateCommand(file: string, options: { json?: boolean; steps?:
     `${file}: ok`,
     `sweep ${spec.name}: ${spec.method} search, ${planner.total} trials, ${spec.metric.goal} ${spec.metric.name}, seed ${spec.seed}`,
     ...searchLines(spec, (source.data as { method?: unknown }).method, preview[0]),
-    `problem: ${Object.keys(spec.problem.variables).join(', ')} → ${spec.problem.targets ? targetsOf(spec.problem).map((t) => `${t.name} = ${t.formula}`).join('; ') : spec.problem.target}`,
+    ...(spec.problem.data ? [describeData(spec.problem.data)] : []),
+    `problem: ${inputNames(spec.problem).join(', ')} → ${spec.problem.targets ? targetsOf(spec.problem).map((t) => `${t.name} = ${t.formula}`).join('; ') : spec.problem.target}`,
     `feature sets: ${Object.entries(spec.features).map(([k, v]) => `${k} (${v.length})`).join(', ')}`,
     '',
     spec.parameters.length
@@ -67,6 +71,11 @@ function searchLines(spec: SweepSpec, writtenMethod: unknown, firstTrial: Params
     lines.push(`target: the sweep may stop once a complete trial reaches ${spec.metric.name} ${spec.metric.goal === 'minimize' ? '≤' : '≥'} ${spec.metric.target}`);
   }
   return lines;
+}
+
+function describeData(data: DataSpec): string {
+  const { train, validation } = data.rows;
+  return `data: ${data.path} (${data.file.bytes} bytes, sha256 ${data.file.sha256.slice(0, 12)}…): ${train + validation} rows, ${train} for training and ${validation} held out; target column${data.targets.length === 1 ? '' : 's'} ${data.targets.join(', ')}${data.weights ? `, weights ${data.weights}` : ''}`;
 }
 
 function distributionName(d: Distribution): string {

@@ -1,23 +1,25 @@
-// Samples the problem once at load time and refuses a sweep whose target, scale or features are
-// NaN/±Inf (or whose scale is 0) on its own data, saying which formula, at which point, and why.
-import { Rng, deriveSeed } from '../rng.js';
+// Evaluates the problem's formulas once at load time on its own rows and refuses a sweep whose
+// target, scale or features are NaN/±Inf (or whose scale is 0) there, saying which formula, at
+// which row, and why.
 import { explainNonFinite } from '../formula/index.js';
 import { compileProblem, SampleError, describePoint, pointAt, type CompiledFormula } from './compile.js';
+import { sampledSource, tableSource } from './data-source.js';
+import { rowsOf } from './dataset.js';
+import type { LoadedTable } from '../data/problem-table.js';
 import type { SweepSpec } from '../spec/types.js';
-
-const CHECK_SAMPLES = 4096;
 
 export interface DataProblem {
   path: (string | number)[];
   message: string;
 }
 
-export function checkProblemData(spec: Pick<SweepSpec, 'problem' | 'features'>): DataProblem | null {
+/** Checks the formulas on the problem's own rows: a sample of a sampled problem, every row of a table. */
+export function checkProblemData(spec: Pick<SweepSpec, 'problem' | 'features'>, table?: LoadedTable): DataProblem | null {
   const problem = compileProblem(spec);
-  const n = Math.min(CHECK_SAMPLES, spec.problem.validation.size);
-  let columns: Map<string, Float64Array>;
+  const source = table ? tableSource(spec, table.table, (row) => table.origin(row)) : sampledSource(spec, problem);
+  let checked: ReturnType<typeof source.checkRows>;
   try {
-    columns = problem.sampleVariables(n, new Rng(deriveSeed(spec.problem.validation.seed, 'validation')));
+    checked = source.checkRows();
   } catch (error) {
     if (error instanceof SampleError) {
       return {
@@ -27,18 +29,25 @@ export function checkProblemData(spec: Pick<SweepSpec, 'problem' | 'features'>):
     }
     throw error;
   }
+  const { n, columns } = checked.rows;
 
+  // A table is checked a chunk of rows at a time, so a large one never holds a whole column per formula.
+  const chunk = 1 << 13;
   const check = (compiled: CompiledFormula, path: (string | number)[], what: string, mustBeNonZero = false): DataProblem | null => {
-    const values = compiled.evaluate(columns, n);
-    for (let i = 0; i < n; i++) {
-      const v = values[i]!;
-      if (Number.isFinite(v) && !(mustBeNonZero && v === 0)) continue;
-      const point = pointAt(columns, i);
-      const why = Number.isFinite(v) ? 'it is 0 and the metrics divide by it' : (explainNonFinite(compiled.formula, point) ?? `it is ${v}`);
-      return {
-        path,
-        message: `${what} (${compiled.formula.source}) is ${Number.isFinite(v) ? '0' : String(v)} on sampled data at ${describePoint(point)}: ${why}`,
-      };
+    for (let start = 0; start < n; start += chunk) {
+      const size = Math.min(chunk, n - start);
+      const rows = start === 0 && size === n ? columns : rowsOf(columns, start, size);
+      const values = compiled.evaluate(rows, size);
+      for (let i = 0; i < size; i++) {
+        const v = values[i]!;
+        if (Number.isFinite(v) && !(mustBeNonZero && v === 0)) continue;
+        const point = pointAt(rows, i);
+        const why = Number.isFinite(v) ? 'it is 0 and the metrics divide by it' : (explainNonFinite(compiled.formula, point) ?? `it is ${v}`);
+        return {
+          path,
+          message: `${what} (${compiled.formula.source}) is ${Number.isFinite(v) ? '0' : String(v)} on ${checked.describe(start + i)}: ${why}`,
+        };
+      }
     }
     return null;
   };

@@ -1,7 +1,7 @@
 // A sweep's problem compiled once: variable samplers, and float64 functions for the target, the
 // scale, the metrics and every feature set. Workers and the validator both start here.
 import { compileF64, parseFormula, type Formula, type Float64Columns } from '../formula/index.js';
-import { dataNames, metricNames, type FormulaScopes } from '../spec/names.js';
+import { dataNames, inputNames, metricNames, targetNames, type FormulaScopes } from '../spec/names.js';
 import type { Rng } from '../rng.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { VariableSpec } from '../spec/schema.js';
@@ -25,6 +25,7 @@ export interface CompiledTarget {
 }
 
 export interface CompiledProblem {
+  /** The inputs: the variables, or a data problem's input columns. */
   variableNames: string[];
   /** Whether the targets are named (`problem.targets`): metrics and columns then carry the target's name. */
   namedTargets: boolean;
@@ -32,7 +33,7 @@ export interface CompiledProblem {
   /** Per-sample metric formulas, evaluated once per target. */
   metrics: Map<string, CompiledFormula>;
   featureSets: Map<string, CompiledFormula[]>;
-  /** Sample n points of every variable, in declaration order (later bounds may use earlier variables). */
+  /** Sample n points of every variable, in declaration order (later bounds may use earlier variables); none for a data problem. */
   sampleVariables(n: number, rng: Rng): Map<string, Float64Array>;
 }
 
@@ -55,23 +56,26 @@ export function compileFormula(source: string, names: readonly string[]): Compil
 }
 
 export function compileProblem(spec: Pick<SweepSpec, 'problem' | 'features'>): CompiledProblem {
-  const variableNames = Object.keys(spec.problem.variables);
+  const variableNames = inputNames(spec.problem);
   const namedTargets = hasNamedTargets(spec.problem);
   const definitions = targetsOf(spec.problem);
   // Every name any target's metric may use: each metric was checked per target when the sweep was loaded.
   const scopes: FormulaScopes = {
     variables: variableNames,
     hasScale: true,
+    ...(spec.problem.data ? { targetColumns: spec.problem.data.targets } : {}),
     ...(namedTargets ? { targets: definitions.map((t) => ({ name: t.name, hasScale: t.scale !== undefined })) } : {}),
   };
   const names = dataNames(scopes);
-  const samplers = variableNames.map((name, i) => makeSampler(name, spec.problem.variables[name]!, variableNames.slice(0, i)));
+  const sampled = Object.keys(spec.problem.variables);
+  const samplers = sampled.map((name, i) => makeSampler(name, spec.problem.variables[name]!, sampled.slice(0, i)));
   const targets = definitions.map((t): CompiledTarget => {
     const own = spec.problem.targets !== undefined && typeof spec.problem.targets[t.name] === 'object';
     return {
       name: t.name,
       columns: columnsOf(t.name, namedTargets),
-      target: compileFormula(t.formula, names),
+      // A data problem's target may be a formula of its target columns (by default: the column itself).
+      target: compileFormula(t.formula, targetNames(scopes)),
       scale: t.scale !== undefined ? compileFormula(t.scale, names) : undefined,
       path: namedTargets ? ['problem', 'targets', t.name, ...(own ? ['formula'] : [])] : ['problem', 'target'],
     };

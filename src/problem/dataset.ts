@@ -19,13 +19,16 @@ export interface HostBatch {
   features: Float32Array;
   /** The data columns (variables, target, scale) that the head and loss read, by name. */
   columns: Map<string, Float64Array>;
+  /** Per-row loss weights (a data problem's `weights` column); absent: every row weighs 1. */
+  weights?: Float64Array;
 }
 
 /** The float64 columns of a sample: variables plus each target's `target` and `scale` (`target.y1`, `scale.y1` with named targets). */
-export function dataColumns(problem: CompiledProblem, variables: Map<string, Float64Array>, n: number): Map<string, Float64Array> {
+export function dataColumns(problem: CompiledProblem, variables: Map<string, Float64Array>, n: number, withTargets = true): Map<string, Float64Array> {
   const columns = new Map(variables);
   for (const target of problem.targets) {
-    columns.set(target.columns.target, target.target.evaluate(variables, n));
+    // A data problem's target reads its target columns, which predict's input has only with --check.
+    if (withTargets) columns.set(target.columns.target, target.target.evaluate(variables, n));
     if (target.scale) columns.set(target.columns.scale, target.scale.evaluate(variables, n));
   }
   return columns;
@@ -52,6 +55,44 @@ export function featureNorm(features: Float64Array[], n: number): FeatureNorm {
     std.push(s > 1e-12 * Math.max(1, Math.abs(m)) ? s : 1);
   }
   return { mean, std };
+}
+
+/**
+ * featureNorm over many rows without holding every feature column at once: the statistics of
+ * chunks of `chunk` rows, combined exactly (Chan et al.'s pairwise update of mean and squared
+ * deviations). Equal to featureNorm up to rounding.
+ */
+export function chunkedFeatureNorm(problem: CompiledProblem, featureSet: string, variables: Map<string, Float64Array>, n: number, chunk: number): FeatureNorm {
+  const count = problem.featureSets.get(featureSet)!.length;
+  const mean = new Array<number>(count).fill(0);
+  const squares = new Array<number>(count).fill(0);
+  let seen = 0;
+  for (let start = 0; start < n; start += chunk) {
+    const size = Math.min(chunk, n - start);
+    const features = featureColumns(problem, featureSet, rowsOf(variables, start, size), size);
+    features.forEach((column, j) => {
+      let sum = 0;
+      for (let i = 0; i < size; i++) sum += column[i]!;
+      const m = sum / size;
+      let m2 = 0;
+      for (let i = 0; i < size; i++) m2 += (column[i]! - m) ** 2;
+      const total = seen + size;
+      const delta = m - mean[j]!;
+      mean[j] = mean[j]! + (delta * size) / total;
+      squares[j] = squares[j]! + m2 + (delta * delta * seen * size) / total;
+    });
+    seen += size;
+  }
+  const std = squares.map((q, j) => {
+    const s = Math.sqrt(q / n);
+    return s > 1e-12 * Math.max(1, Math.abs(mean[j]!)) ? s : 1;
+  });
+  return { mean, std };
+}
+
+/** Views of rows [start, start + size) of every column (no copy). */
+export function rowsOf(columns: Map<string, Float64Array>, start: number, size: number): Map<string, Float64Array> {
+  return new Map([...columns].map(([name, values]) => [name, values.subarray(start, start + size)]));
 }
 
 export function identityNorm(count: number): FeatureNorm {
@@ -81,6 +122,8 @@ export class BatchBuilder {
     private readonly featureSet: string,
     readonly norm: FeatureNorm,
     private readonly columnNames: readonly string[],
+    /** The raw column holding per-row loss weights, if any. */
+    private readonly weightsColumn?: string,
   ) {}
 
   build(variables: Map<string, Float64Array>, n: number): HostBatch {
@@ -93,7 +136,9 @@ export class BatchBuilder {
       if (!values) throw new Error(`no data column "${name}"`);
       columns.set(name, values);
     }
-    return { n, featureCount: features.length, features: packFeatures(features, this.norm, n), columns };
+    const batch: HostBatch = { n, featureCount: features.length, features: packFeatures(features, this.norm, n), columns };
+    if (this.weightsColumn !== undefined) batch.weights = variables.get(this.weightsColumn)!;
+    return batch;
   }
 
   private assertFinite(features: Float64Array[], variables: Map<string, Float64Array>, n: number): void {

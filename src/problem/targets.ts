@@ -4,7 +4,7 @@
 // are `target` and `scale`, its metrics `rel_l1`, `rel_l1.median`, …, exactly as before targets
 // existed. With several, every per-target thing carries the target's name: the data columns
 // `target.y1`, `scale.y1`, the prediction `pred.y1`, the metrics `rel_l1.y1`, `rel_l1.y1.median`.
-import type { ProblemSpec } from '../spec/schema.js';
+import type { TargetFileSpec } from '../spec/schema.js';
 
 /** The one target of the `target:` shorthand is called this (in the model's output names and messages). */
 export const SINGLE_TARGET = 'target';
@@ -19,7 +19,8 @@ export interface TargetDefinition {
   scale?: string;
 }
 
-type TargetsField = Pick<ProblemSpec, 'target' | 'targets' | 'scale'>;
+/** The fields of a problem (as written, or normalised) that say what its targets are. */
+type TargetsField = { target?: string | undefined; targets?: Record<string, TargetFileSpec> | undefined; scale?: string | undefined };
 
 /** True when the problem names its targets (`problem.targets`), even just one. */
 export function hasNamedTargets(problem: TargetsField): boolean {

@@ -10,6 +10,7 @@ import { resolveTrial } from '../spec/resolve.js';
 import type { Params } from '../search/space.js';
 import { CONTINUE, makePruner, type PruneDecision, type Pruner } from '../prune/pruner.js';
 import type { SweepSpec } from '../spec/types.js';
+import type { ProblemTable } from '../data/problem-table.js';
 import type { WriteStore } from '../store/index.js';
 import type { BackendName } from '../train/backend-choice.js';
 import type { TrialOutcome } from '../train/trainer.js';
@@ -31,6 +32,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Time budget and failure limit (the metric target comes from the spec). */
   limits?: { timeBudgetSeconds?: number; maxFailures?: number };
+  /** A data problem's table, shared with every worker (no copy per worker). */
+  table?: ProblemTable;
   /** Overrides the pruner the spec's early_terminate describes (tests). */
   pruner?: Pruner | null;
 }
@@ -101,7 +104,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   // Counted from the ledger, never by listing the plan: a run_cap of 1e12 is a number, not an array.
   const remaining = planner.total - ledger.countDone();
   const workers = Math.max(1, Math.min(options.workers, remaining));
-  const setup: WorkerSetup = { spec, backend };
+  const setup: WorkerSetup = { spec, backend, ...(options.table ? { table: options.table } : {}) };
   const pool = new Piscina<TrialTask, TrialOutcome>({
     filename: new URL('../train/worker.js', import.meta.url).href,
     minThreads: workers,

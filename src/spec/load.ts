@@ -6,17 +6,18 @@ import { describeEstimate, estimateTrialMemory, memoryBudget } from '../train/me
 import { findDataProblem } from './data-guards.js';
 import { SpecError } from './errors.js';
 import { readSweepSource, type FieldPath, type SweepSource } from './source.js';
-import { SweepFileSchema, type ParameterFileSpec, type SweepFile } from './schema.js';
+import { DEFAULT_VALIDATION_SIZE, SweepFileSchema, TrainingSchema, type ParameterFileSpec, type SweepFile } from './schema.js';
 import { reportIssue } from './issues.js';
 import { parameterDistribution, representativeValues } from './parameters.js';
 import { tunablePaths } from './paths.js';
 import { hasNamedTargets, metricKey, summaryKeys, targetsOf } from '../problem/targets.js';
-import { RESERVED_NAMES, dataNames, metricNames } from './names.js';
+import { RESERVED_NAMES, dataNames, metricNames, targetNames } from './names.js';
 import { resolveTrial, scopesOf, targetScopes } from './resolve.js';
 import { didYouMean, parseFormula, FORMULA_FUNCTIONS } from '../formula/index.js';
 import { gridValues, type Parameter } from '../search/space.js';
 import { checkProblemData } from '../problem/check.js';
-import type { MetricAggregate, SweepSpec } from './types.js';
+import type { MetricAggregate, ProblemSpec, SampledValidationSpec, SweepSpec } from './types.js';
+import { loadProblemTable, type DataSpec, type LoadedTable } from '../data/problem-table.js';
 import { tpeOptionsFromFile } from '../search/tpe.js';
 import { readEarlyTerminate, sweepMaxSteps } from '../prune/options.js';
 
@@ -33,6 +34,8 @@ export interface LoadOptions {
 export interface LoadedSweep {
   spec: SweepSpec;
   source: SweepSource;
+  /** A data problem's table, read once: what `run` shares with its workers. */
+  table?: LoadedTable;
 }
 
 export function loadSweepFile(file: string, options: LoadOptions = {}): LoadedSweep {
@@ -59,27 +62,31 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
     const report = reportIssue(parsed.error.issues[0]!, source.data, SweepFileSchema);
     fail(report.path, report.message, { key: report.atKey });
   }
-  const sweepFile = (parsed as { data: SweepFile }).data;
+  const writtenFile = (parsed as { data: SweepFile }).data;
 
-  checkVariables(sweepFile, fail);
   refuseProtoKeys(source.data, fail);
+  // A data problem's columns become its inputs and (unless the file writes target or targets) its targets.
+  const { problem: read, table } = readProblem(writtenFile, file, fail);
+  const sweepFile = { ...writtenFile, problem: { ...writtenFile.problem, ...targetsField(read) } };
   checkTargets(sweepFile, fail);
   const { formulas: metrics, aggregates } = splitMetrics(sweepFile, fail);
-  const scopes = scopesOf(sweepFile);
+  const scopes = scopesOf({ problem: read });
   const named = hasNamedTargets(sweepFile.problem);
+  // Where an unwritten target (a data problem's target column) is reported.
+  const targetAt = (path: FieldPath): FieldPath => (read.data && writtenFile.problem.target === undefined && writtenFile.problem.targets === undefined ? ['problem', 'data', 'targets'] : path);
 
-  if (sweepFile.problem.target !== undefined) checkFormula(sweepFile.problem.target, dataNames(scopes), ['problem', 'target'], fail);
+  if (sweepFile.problem.target !== undefined) checkFormula(sweepFile.problem.target, targetNames(scopes), targetAt(['problem', 'target']), fail);
   if (sweepFile.problem.scale !== undefined) checkFormula(sweepFile.problem.scale, dataNames(scopes), ['problem', 'scale'], fail);
   for (const [name, value] of Object.entries(sweepFile.problem.targets ?? {})) {
-    if (typeof value === 'string') checkFormula(value, dataNames(scopes), ['problem', 'targets', name], fail);
+    if (typeof value === 'string') checkFormula(value, targetNames(scopes), targetAt(['problem', 'targets', name]), fail);
     else {
-      checkFormula(value.formula, dataNames(scopes), ['problem', 'targets', name, 'formula'], fail);
+      checkFormula(value.formula, targetNames(scopes), ['problem', 'targets', name, 'formula'], fail);
       if (value.scale !== undefined) checkFormula(value.scale, dataNames(scopes), ['problem', 'targets', name, 'scale'], fail);
     }
   }
   for (const [name, formula] of Object.entries(metrics)) {
     // A metric is evaluated for every target, so it must make sense for each (a target without a scale has no `scale`).
-    for (const { target, scopes: targetScope } of targetScopes(sweepFile)) {
+    for (const { target, scopes: targetScope } of targetScopes({ problem: read })) {
       const result = parseFormula(formula, metricNames(targetScope));
       if (!result.ok) {
         const which = named ? ` (for target ${target.name}${target.scale === undefined && /\bscale\b/.test(result.error.message) ? ', which has no scale' : ''})` : '';
@@ -124,7 +131,7 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
     trialCount,
     seed: sweepFile.seed,
     parameters,
-    problem: { ...sweepFile.problem, metrics, ...(Object.keys(expandedAggregates).length ? { aggregates: expandedAggregates } : {}) },
+    problem: { ...read, metrics, ...(Object.keys(expandedAggregates).length ? { aggregates: expandedAggregates } : {}) },
     features: sweepFile.features,
     model: rawSection(source.data, 'model'),
     training: rawSection(source.data, 'training'),
@@ -133,15 +140,98 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
   };
 
   checkTrials(spec, fileParameters, fail);
+  if (read.data) checkBatchFits(spec, fileParameters, read.data, fail);
   // Before any data is sampled: a trial that cannot fit is refused with its estimate.
   const memory = estimateTrialMemory(spec);
   const budget = memoryBudget();
   if (memory.bytes > budget) {
     fail(memory.parts[0]!.path, `one trial would need ${describeEstimate(memory)}, more than the ${formatBytes(budget)} this machine can give a sweep; make it smaller`);
   }
-  const sampledProblem = checkProblemData(spec);
-  if (sampledProblem) fail(sampledProblem.path, sampledProblem.message);
-  return { spec, source };
+  const problemData = checkProblemData(spec, table);
+  if (problemData) fail(problemData.path, problemData.message);
+  return { spec, source, ...(table ? { table } : {}) };
+}
+
+/**
+ * The problem as readProblem gives it: its metrics still as written (read after the targets); the
+ * key stays where the file put it, so the stored spec (and its hash) is what earlier versions wrote.
+ */
+type ReadProblem = Omit<ProblemSpec, 'metrics' | 'aggregates'> & { metrics?: SweepFile['problem']['metrics'] };
+
+/** The target/targets field of a read problem, without keys for what is absent. */
+function targetsField(problem: ReadProblem): Pick<ProblemSpec, 'target' | 'targets'> {
+  return { ...(problem.target !== undefined ? { target: problem.target } : {}), ...(problem.targets !== undefined ? { targets: problem.targets } : {}) };
+}
+
+/**
+ * The normalised problem: a sampled one as written (defaults applied), or a data problem with its
+ * table read and checked. A data problem that writes neither target nor targets has its target
+ * columns as targets: one column is the `target` shorthand, several are named targets (one output
+ * each, `rel_l1.y1`, …). The sampled form is exactly what earlier versions stored, so their DBs
+ * keep their hash.
+ */
+function readProblem(sweepFile: SweepFile, file: string, fail: Fail): { problem: ReadProblem; table?: LoadedTable } {
+  const written = sweepFile.problem;
+  if (written.data === undefined) {
+    if (written.variables === undefined) fail(['problem'], 'expected problem.variables (inputs sampled from ranges) or problem.data (a table of measurements)');
+    for (const key of ['fraction', 'path', 'column', 'format'] as const) {
+      if (written.validation[key] !== undefined) {
+        fail(['problem', 'validation', key], `"${key}" splits a data problem's rows (problem.data); a sampled problem's validation set is {seed, size}`, { key: true });
+      }
+    }
+    checkVariables(sweepFile, fail);
+    const validation = { ...written.validation, size: written.validation.size ?? DEFAULT_VALIDATION_SIZE } as SampledValidationSpec;
+    return { problem: { ...written, variables: written.variables!, validation } as ReadProblem };
+  }
+  if (written.variables !== undefined) {
+    fail(['problem', 'variables'], "a data problem's inputs are its columns (problem.data.inputs); problem.variables is for sampled problems", { key: true });
+  }
+  const loaded = loadProblemTable(written.data, written.validation, file, { reserved: (name) => (RESERVED_NAMES as readonly string[]).includes(name) || name in FORMULA_FUNCTIONS }, fail);
+  if (loaded.data.targets.length > 1) {
+    // Several outputs need the multi-target model (problem.targets); until then, one target column.
+    fail(['problem', 'data', 'targets'], `several target columns (${loaded.data.targets.join(', ')}) are not supported yet: a data problem has one target column for now`);
+  }
+  const columns = loaded.data.targets;
+  const unwritten = written.target === undefined && written.targets === undefined;
+  const targets: Pick<ProblemSpec, 'target' | 'targets'> = !unwritten
+    ? targetsField(written as ReadProblem)
+    : columns.length === 1
+      ? { target: columns[0]! }
+      : { targets: Object.fromEntries(columns.map((c) => [c, c])) };
+  const problem: ReadProblem = {
+    variables: {},
+    data: loaded.data,
+    ...targets,
+    ...(written.scale !== undefined ? { scale: written.scale } : {}),
+    ...(written.metrics !== undefined ? { metrics: written.metrics } : {}),
+    train: written.train,
+    validation: loaded.validation,
+  };
+  return { problem, table: loaded.loaded };
+}
+
+/** A data problem must have at least one batch of training rows, for every batch size the sweep may use, and every training subset must fit. */
+function checkBatchFits(spec: SweepSpec, fileParameters: FileParameter[], data: DataSpec, fail: Fail): void {
+  const rows = data.rows.train;
+  const swept = fileParameters.find((f) => f.parameter.path === 'training.batch_size');
+  const fixed = typeof spec.training.batch_size === 'number' ? spec.training.batch_size : TrainingSchema.parse({}).batch_size;
+  const sizes = swept ? representativeValues(swept.parameter.distribution).map(Number) : [fixed];
+  const trainSwept = fileParameters.find((f) => f.parameter.path === 'problem.train.size');
+  const trainSizes = (trainSwept ? representativeValues(trainSwept.parameter.distribution) : [spec.problem.train.size]).filter((v): v is number => typeof v === 'number');
+  const largestSubset = Math.max(0, ...trainSizes);
+  if (largestSubset > rows) {
+    fail(
+      trainSwept ? trainSwept.at : ['problem', 'train', 'size'],
+      `problem.train.size ${largestSubset} is more than the ${rows} training rows of ${data.path} (after the validation split); use stream for all of them`,
+    );
+  }
+  const largest = Math.max(...sizes);
+  if (largest <= rows) return;
+  const at: FieldPath = swept ? swept.at : spec.training.batch_size !== undefined ? ['training', 'batch_size'] : ['training'];
+  fail(
+    at,
+    `batch_size ${largest}${spec.training.batch_size === undefined && !swept ? ' (the default)' : ''} is more than the ${rows} training rows of ${data.path} (after the validation split): there must be at least one whole batch; use a smaller batch_size or more data`,
+  );
 }
 
 type Fail = (path: FieldPath, message: string, opts?: { key?: boolean; offset?: number }) => never;
@@ -246,7 +336,8 @@ function checkFormula(formula: string, names: readonly string[], path: FieldPath
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function checkVariables(file: SweepFile, fail: Fail): void {
-  const names = Object.keys(file.problem.variables);
+  const variables = file.problem.variables ?? {};
+  const names = Object.keys(variables);
   if (names.length === 0) fail(['problem', 'variables'], 'expected at least one variable, e.g. x1: {min: 0, max: 1}');
   const earlier: string[] = [];
   for (const name of names) {
@@ -255,7 +346,7 @@ function checkVariables(file: SweepFile, fail: Fail): void {
     if ((RESERVED_NAMES as readonly string[]).includes(name) || name in FORMULA_FUNCTIONS) {
       fail(path, `"${name}" is reserved (net, pred, target, scale, pi, e and function names); rename the variable`, { key: true });
     }
-    const variable = file.problem.variables[name]!;
+    const variable = variables[name]!;
     const hasRange = variable.min !== undefined || variable.max !== undefined;
     const ways = [variable.value !== undefined, variable.values !== undefined, hasRange].filter(Boolean).length;
     if (ways !== 1) fail(path, 'expected exactly one of: "min" and "max", "values", or "value"');

@@ -1,13 +1,13 @@
 // One trial's configuration: the sweep's model/training sections with the trial's parameter values
 // written at their paths, defaults applied, and every formula checked.
 import { ModelSchema, TrainDataSchema, TrainingSchema } from './schema.js';
-import { lossNames, headNames, type FormulaScopes } from './names.js';
+import { lossNames, headNames, inputNames, type FormulaScopes } from './names.js';
 import { withValueAt } from './paths.js';
 import { columnsOf, hasNamedTargets, metricKey, summaryKeys, targetsOf, type TargetColumns, type TargetDefinition } from '../problem/targets.js';
 import { didYouMean } from '../formula/index.js';
 import { deriveSeed } from '../rng.js';
 import { parseFormula } from '../formula/index.js';
-import type { SweepSpec, TrialConfig } from './types.js';
+import type { ProblemSpec, SweepSpec, TrialConfig } from './types.js';
 import type { Params } from '../search/space.js';
 import type { ZodIssue, ZodTypeAny } from 'zod';
 import { reportIssue } from './issues.js';
@@ -16,18 +16,23 @@ export type ResolveResult =
   | { ok: true; config: TrialConfig }
   | { ok: false; path: (string | number)[]; message: string; formulaOffset?: number };
 
-export function scopesOf(spec: { problem: { variables: Record<string, unknown>; scale?: string | undefined } }): FormulaScopes {
-  return { variables: Object.keys(spec.problem.variables), hasScale: spec.problem.scale !== undefined };
+export function scopesOf(spec: { problem: Pick<ProblemSpec, 'variables' | 'scale' | 'data'> }): FormulaScopes {
+  return {
+    variables: inputNames(spec.problem),
+    hasScale: spec.problem.scale !== undefined,
+    ...(spec.problem.data ? { targetColumns: spec.problem.data.targets } : {}),
+  };
 }
 
-type ProblemOfSpec = Pick<SweepSpec['problem'], 'variables' | 'target' | 'targets' | 'scale'>;
+type ProblemOfSpec = Pick<SweepSpec['problem'], 'variables' | 'target' | 'targets' | 'scale' | 'data'>;
 
-/** Each target with the names its head, metrics and loss may use. */
+/** Each target with the names its head, metrics and loss may use (a data problem's target columns among them). */
 export function targetScopes(spec: { problem: ProblemOfSpec }): { target: TargetDefinition; scopes: FormulaScopes }[] {
   const targets = targetsOf(spec.problem);
-  const variables = Object.keys(spec.problem.variables);
+  const variables = inputNames(spec.problem);
+  const columns = spec.problem.data ? { targetColumns: spec.problem.data.targets } : {};
   const all = hasNamedTargets(spec.problem) ? targets.map((t) => ({ name: t.name, hasScale: t.scale !== undefined })) : undefined;
-  return targets.map((target) => ({ target, scopes: { variables, hasScale: target.scale !== undefined, ...(all ? { targets: all } : {}) } }));
+  return targets.map((target) => ({ target, scopes: { variables, hasScale: target.scale !== undefined, ...columns, ...(all ? { targets: all } : {}) } }));
 }
 
 /** One target as a trial trains it: its head, its loss and that loss's weight, and where its data lives. */

@@ -70,22 +70,51 @@ export const AggregateSchema = z.union(
   { errorMap: () => ({ message: 'expected a per-sample formula, or an aggregate {max: [names]} or {mean: [names]}' }) },
 );
 
+const TABLE_FORMATS = ['csv', 'tsv', 'jsonl'] as const;
+const columnName = z.string().min(1, 'expected a column name');
+
+/** `problem.data`: a table of measurements; its columns are the problem's inputs and targets (data/problem-table.ts reads it). */
+export const DataSchema = z
+  .object({
+    path: z.string().min(1, 'expected the path of a CSV, TSV or JSON Lines file (relative to the sweep file)'),
+    format: z.enum(TABLE_FORMATS).optional(),
+    inputs: z.array(columnName).min(1, 'expected at least one input column').optional(),
+    targets: z.union([columnName, z.array(columnName).min(1, 'expected at least one target column')], {
+      errorMap: () => ({ message: 'expected a column name or a list of column names' }),
+    }),
+    weights: columnName.optional(),
+  })
+  .strict();
+
+/**
+ * The held-out set. A sampled problem: `{seed, size}`. A data problem: one of `fraction` (with
+ * `seed`), `path` (a file with the same columns) or `column` (0/1 marks); load.ts checks which.
+ */
+export const ValidationSchema = z
+  .object({
+    seed: z.number().int().safe().default(2),
+    size: positiveInt.max(1_000_000).optional(),
+    fraction: z.number().gt(0, 'expected a fraction between 0 and 1').lt(1, 'expected a fraction between 0 and 1').optional(),
+    path: z.string().min(1).optional(),
+    format: z.enum(TABLE_FORMATS).optional(),
+    column: columnName.optional(),
+  })
+  .strict();
+
+/** The sampled problem's validation size when the file gives none. */
+export const DEFAULT_VALIDATION_SIZE = 4096;
+
 export const ProblemSchema = z
   .object({
-    variables: z.record(VariableSchema),
-    /** The one target (shorthand); exactly one of target and targets is given (load.ts checks). */
+    variables: z.record(VariableSchema).optional(),
+    data: DataSchema.optional(),
+    /** The one target (shorthand); at most one of target and targets is given (load.ts checks). */
     target: formula.optional(),
     targets: z.record(TargetSchema).optional(),
     scale: formula.optional(),
     metrics: z.record(z.union([formula, AggregateSchema], { errorMap: () => ({ message: 'expected a per-sample formula, or an aggregate {max: [names]} or {mean: [names]}' }) })).optional(),
     train: TrainDataSchema.default({}),
-    validation: z
-      .object({
-        seed: z.number().int().safe().default(2),
-        size: positiveInt.max(1_000_000).default(4096),
-      })
-      .strict()
-      .default({}),
+    validation: ValidationSchema.default({}),
   })
   .strict();
 
@@ -243,7 +272,8 @@ export const SweepFileSchema = z
   .strict();
 
 export type SweepFile = z.infer<typeof SweepFileSchema>;
-export type ProblemSpec = z.infer<typeof ProblemSchema>;
+export type ProblemFileSpec = z.infer<typeof ProblemSchema>;
+export type DataFileSchemaSpec = z.infer<typeof DataSchema>;
 export type TrainDataSpec = z.infer<typeof TrainDataSchema>;
 export type VariableSpec = z.infer<typeof VariableSchema>;
 export type ModelSpec = z.infer<typeof ModelSchema>;

@@ -1,6 +1,7 @@
 // The validated, normalised sweep (what is stored in the DB and sent to workers) and the fully
 // resolved configuration of one trial. Both are plain JSON.
-import type { ModelSpec, ProblemSpec, TrainDataSpec, TrainingSpec } from './schema.js';
+import type { ModelSpec, TargetFileSpec, TrainDataSpec, TrainingSpec, VariableSpec } from './schema.js';
+import type { DataSpec, DataValidationSpec } from '../data/problem-table.js';
 import type { Parameter, Params } from '../search/space.js';
 import type { TpeOptions } from '../search/tpe.js';
 import type { EarlyTerminateSpec } from '../prune/options.js';
@@ -23,7 +24,7 @@ export interface SweepSpec {
    * The problem with `metrics` filled in (a default relative or absolute L1 when the file has none):
    * the per-sample formulas; the aggregates the file defines are in `aggregates` (absent when none).
    */
-  problem: Omit<ProblemSpec, 'metrics'> & { metrics: Record<string, string>; aggregates?: Record<string, MetricAggregate> };
+  problem: ProblemSpec;
   features: Record<string, string[]>;
   /** model/training sections as written (defaults are applied per trial, after parameters). */
   model: Record<string, unknown>;
@@ -38,6 +39,30 @@ export interface SweepSpec {
 export interface MetricAggregate {
   op: 'max' | 'mean';
   of: string[];
+}
+
+/**
+ * The normalised problem: sampled (variables) or given as data (`data`, and no variables). Exactly
+ * one of `target` (the one-target shorthand) and `targets` (named targets) is present; a data
+ * problem that writes neither gets `target: COLUMN` (one target column) or `targets: {COLUMN: COLUMN, …}`.
+ */
+export interface ProblemSpec {
+  /** The sampled variables, in declaration order; empty for a data problem. */
+  variables: Record<string, VariableSpec>;
+  /** A data problem's table: its file's identity, columns, row counts and input ranges. */
+  data?: DataSpec;
+  target?: string;
+  targets?: Record<string, TargetFileSpec>;
+  scale?: string;
+  metrics: Record<string, string>;
+  aggregates?: Record<string, MetricAggregate>;
+  train: TrainDataSpec;
+  validation: SampledValidationSpec | DataValidationSpec;
+}
+
+export interface SampledValidationSpec {
+  seed: number;
+  size: number;
 }
 
 export type TrialTraining = Omit<TrainingSpec, 'loss' | 'eval_every' | 'seed'> & {

@@ -1,9 +1,12 @@
-// The data a worker trains and evaluates on: the sweep's fixed held-out validation set (made once
-// per worker) and, for each trial's training-data settings, the stream or fixed training set and
-// the feature normalisation statistics (cached, since many trials share them).
-import { Rng, deriveSeed } from '../rng.js';
+// The data a worker trains and evaluates on, from the problem's DataSource: the sweep's fixed
+// held-out validation set (made once per worker) and, for each trial's training-data settings,
+// batches from the stream or the finite training set and the feature normalisation statistics
+// (cached, since many trials share them).
+import { Rng } from '../rng.js';
 import { compileProblem, type CompiledProblem } from '../problem/compile.js';
 import {
+  chunkedFeatureNorm,
+  rowsOf,
   dataColumns,
   featureColumns,
   featureNorm,
@@ -13,12 +16,20 @@ import {
   type FeatureNorm,
   type HostBatch,
 } from '../problem/dataset.js';
+import { sampledSource, type DataSource, type RawRows } from '../problem/data-source.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { TrainDataSpec } from '../spec/schema.js';
 
-const NORM_SAMPLES = 8192;
 /** Stream data is generated this many samples at a time, to amortise the float64 work. */
 const STREAM_BLOCK_SAMPLES = 16384;
+/**
+ * A finite training set up to this many rows is built (features, target, scale) once and shuffled
+ * per epoch; a larger one is shuffled as row numbers and built a block at a time, so a big table
+ * costs each worker a permutation, not a copy. Both give the same batches.
+ */
+const PREBUILT_ROWS = 1 << 17;
+/** Rows whose features are computed at once for the statistics and the validation matrix (bounds a big table's transient memory). */
+const FEATURE_CHUNK_ROWS = 1 << 13;
 
 export interface ValidationSet {
   n: number;
@@ -28,16 +39,16 @@ export interface ValidationSet {
 
 export class ProblemData {
   readonly problem: CompiledProblem;
+  readonly source: DataSource;
   readonly validation: ValidationSet;
   private readonly norms = new Map<string, FeatureNorm>();
-  private readonly fixedTrainSets = new Map<string, Map<string, Float64Array>>();
 
-  constructor(spec: SweepSpec) {
+  /** `source`: where the rows come from (default: the spec's sampled variables). */
+  constructor(spec: SweepSpec, source?: (problem: CompiledProblem) => DataSource) {
     this.problem = compileProblem(spec);
-    const n = spec.problem.validation.size;
-    // Same stream as the load-time check, so the data that was checked is the data that is used.
-    const variables = this.problem.sampleVariables(n, new Rng(deriveSeed(spec.problem.validation.seed, 'validation')));
-    this.validation = { n, columns: dataColumns(this.problem, variables, n) };
+    this.source = source ? source(this.problem) : sampledSource(spec, this.problem);
+    const held = this.source.validation;
+    this.validation = { n: held.n, columns: dataColumns(this.problem, held.columns, held.n) };
   }
 
   /** Standardisation statistics of a feature set, from training-distribution data (never the validation set). */
@@ -47,8 +58,11 @@ export class ProblemData {
     const key = `${featureSet}/${train.seed}/${train.size}`;
     let norm = this.norms.get(key);
     if (!norm) {
-      const { variables, n } = this.normSample(train);
-      norm = featureNorm(featureColumns(this.problem, featureSet, variables, n), n);
+      const { columns, n } = this.source.normRows(train);
+      norm =
+        n <= FEATURE_CHUNK_ROWS
+          ? featureNorm(featureColumns(this.problem, featureSet, columns, n), n)
+          : chunkedFeatureNorm(this.problem, featureSet, columns, n, FEATURE_CHUNK_ROWS);
       this.norms.set(key, norm);
     }
     return norm;
@@ -56,41 +70,77 @@ export class ProblemData {
 
   validationFeatures(featureSet: string, norm: FeatureNorm): Float32Array {
     const n = this.validation.n;
-    return packFeatures(featureColumns(this.problem, featureSet, this.validation.columns, n), norm, n);
+    if (n <= FEATURE_CHUNK_ROWS) return packFeatures(featureColumns(this.problem, featureSet, this.validation.columns, n), norm, n);
+    const width = norm.mean.length;
+    const out = new Float32Array(n * width);
+    for (let start = 0; start < n; start += FEATURE_CHUNK_ROWS) {
+      const size = Math.min(FEATURE_CHUNK_ROWS, n - start);
+      const rows = rowsOf(this.validation.columns, start, size);
+      out.set(packFeatures(featureColumns(this.problem, featureSet, rows, size), norm, size), start * width);
+    }
+    return out;
   }
 
   /** A function returning the next training batch; every trial sees the same data in the same order for a stream. */
   trainBatches(builder: BatchBuilder, batchSize: number, shuffleSeed: number, train: TrainDataSpec): () => HostBatch {
-    if (train.size === 'stream') {
-      const rng = new Rng(deriveSeed(train.seed, 'train'));
+    const rows = this.source.training(train);
+    if (rows.kind === 'stream') {
       const perBlock = Math.max(1, Math.floor(STREAM_BLOCK_SAMPLES / batchSize));
       return blockBatches(() => {
         const n = perBlock * batchSize;
-        return builder.build(this.problem.sampleVariables(n, rng), n);
+        return builder.build(rows.next(n).columns, n);
       }, batchSize);
     }
-    const set = this.fixedSet(train);
-    const size = train.size;
-    const full = builder.build(set, size);
+    const set = rows.rows;
     const rng = new Rng(shuffleSeed);
-    const batch = Math.min(batchSize, size);
-    return blockBatches(() => shuffled(full, rng), batch);
-  }
-
-  private fixedSet(train: TrainDataSpec): Map<string, Float64Array> {
-    if (train.size === 'stream') throw new Error('no fixed training set for a stream');
-    const key = `${train.seed}/${train.size}`;
-    let set = this.fixedTrainSets.get(key);
-    if (!set) {
-      set = this.problem.sampleVariables(train.size, new Rng(deriveSeed(train.seed, 'train')));
-      this.fixedTrainSets.set(key, set);
+    const batch = Math.min(batchSize, set.n);
+    if (set.n <= PREBUILT_ROWS) {
+      const full = builder.build(set.columns, set.n);
+      return blockBatches(() => shuffled(full, rng), batch);
     }
-    return set;
+    return epochBatches(builder, set, batch, rng);
   }
+}
 
-  private normSample(train: TrainDataSpec): { variables: Map<string, Float64Array>; n: number } {
-    if (train.size !== 'stream') return { variables: this.fixedSet(train), n: train.size };
-    return { variables: this.problem.sampleVariables(NORM_SAMPLES, new Rng(deriveSeed(train.seed, 'norm'))), n: NORM_SAMPLES };
+/**
+ * Batches of a large finite set: each epoch a fresh permutation of its rows (the same one
+ * `shuffled` would draw), built STREAM_BLOCK_SAMPLES rows at a time; a last part smaller than a
+ * batch is dropped, as `blockBatches` drops it.
+ */
+function epochBatches(builder: BatchBuilder, set: RawRows, batchSize: number, rng: Rng): () => HostBatch {
+  const n = set.n;
+  const order = new Uint32Array(n);
+  const perBlock = Math.max(1, Math.floor(STREAM_BLOCK_SAMPLES / batchSize));
+  const names = [...set.columns.keys()];
+  const sources = names.map((name) => set.columns.get(name)!);
+  let position = n; // start with a new epoch
+  const nextBlock = (): HostBatch => {
+    if (position + batchSize > n) {
+      for (let i = 0; i < n; i++) order[i] = i;
+      shuffleInPlace(order, rng);
+      position = 0;
+    }
+    const batches = Math.min(perBlock, Math.floor((n - position) / batchSize));
+    const size = batches * batchSize;
+    const columns = new Map<string, Float64Array>();
+    names.forEach((name, c) => {
+      const from = sources[c]!;
+      const out = new Float64Array(size);
+      for (let i = 0; i < size; i++) out[i] = from[order[position + i]!]!;
+      columns.set(name, out);
+    });
+    position += size;
+    return builder.build(columns, size);
+  };
+  return blockBatches(nextBlock, batchSize);
+}
+
+function shuffleInPlace(order: Uint32Array, rng: Rng): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
   }
 }
 
@@ -109,6 +159,7 @@ function blockBatches(nextBlock: () => HostBatch, batchSize: number): () => Host
       featureCount: f,
       features: block.features.subarray(offset * f, (offset + batchSize) * f),
       columns: new Map([...block.columns].map(([k, v]) => [k, v.subarray(offset, offset + batchSize)])),
+      ...(block.weights ? { weights: block.weights.subarray(offset, offset + batchSize) } : {}),
     };
     offset += batchSize;
     return batch;
@@ -119,16 +170,12 @@ function blockBatches(nextBlock: () => HostBatch, batchSize: number): () => Host
 function shuffled(batch: HostBatch, rng: Rng): HostBatch {
   const n = batch.n;
   const order = Uint32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
+  shuffleInPlace(order, rng);
   const f = batch.featureCount;
   const features = new Float32Array(n * f);
   for (let i = 0; i < n; i++) features.set(batch.features.subarray(order[i]! * f, order[i]! * f + f), i * f);
   const columns = new Map<string, Float64Array>();
   for (const [name, values] of batch.columns) columns.set(name, Float64Array.from(order, (k) => values[k]!));
-  return { n, featureCount: f, features, columns };
+  const weights = batch.weights;
+  return { n, featureCount: f, features, columns, ...(weights ? { weights: Float64Array.from(order, (k) => weights[k]!) } : {}) };
 }

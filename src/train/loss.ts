@@ -22,9 +22,10 @@ export interface TrainingLoss {
    * The loss over rows 0…n-1 (each target's mean loss times its weight, summed), writing
    * d(loss)/d(net) into `dnet`. With K targets `net` and `dnet` are n × K, row-major (row i's
    * outputs at i·K … i·K + K − 1). `columns` holds the data columns the formulas name (variables,
-   * target, scale), at least n rows each.
+   * target, scale), at least n rows each. With `weights` (one per row), each target's mean is the
+   * weighted mean Σ w·loss / Σ w over the batch (as PyTorch's weighted losses reduce).
    */
-  evaluate(net: Float32Array, columns: ReadonlyMap<string, Float64Array>, n: number, dnet: Float32Array): number;
+  evaluate(net: Float32Array, columns: ReadonlyMap<string, Float64Array>, n: number, dnet: Float32Array, weights?: Float64Array): number;
 }
 
 /** One target's part of the training loss. */
@@ -127,13 +128,21 @@ export function compileTargetLosses(targets: readonly TargetLoss[], capacity: nu
   const gradient = new Float64Array(capacity * k);
 
   return {
-    evaluate(net, columns, n, dnet) {
+    evaluate(net, columns, n, dnet, weights) {
       if (n > capacity) throw new Error(`batch of ${n} rows is larger than the ${capacity} the loss was compiled for`);
       for (let j = 0; j < k; j++) {
         const column = nets[j]!;
         for (let i = 0; i < n; i++) column[i] = net[i * k + j]!;
       }
       gradient.fill(0, 0, n * k);
+      // Weighted rows: row i counts w_i / Σw in each target's mean. A batch whose weights are all 0
+      // teaches nothing: its loss is 0 and so is its gradient.
+      let weightScale = 0;
+      if (weights) {
+        let sumW = 0;
+        for (let i = 0; i < n; i++) sumW += weights[i]!;
+        weightScale = sumW > 0 ? 1 / sumW : 0;
+      }
       let total = 0;
       for (const { weight, parts } of terms) {
         parts.forEach(({ wrt, context, root }, p) => {
@@ -141,6 +150,15 @@ export function compileTargetLosses(targets: readonly TargetLoss[], capacity: nu
           for (const head of context.headOrder) head.run(n);
           root.run(n);
           const { values, derivs } = root.out;
+          if (weights) {
+            if (p === 0) {
+              let sum = 0;
+              for (let i = 0; i < n; i++) sum += weights[i]! * values[i]!;
+              total += weight * (sum * weightScale);
+            }
+            if (derivs && wrt >= 0) for (let i = 0; i < n; i++) gradient[i * k + wrt] = gradient[i * k + wrt]! + weights[i]! * derivs[i]! * weightScale * weight;
+            return;
+          }
           if (p === 0) {
             let sum = 0;
             for (let i = 0; i < n; i++) sum += values[i]!;

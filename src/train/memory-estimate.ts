@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { resolveTrial } from '../spec/resolve.js';
+import { inputNames } from '../spec/names.js';
+import { validationRowCount } from '../problem/data-source.js';
 import { representativeValues } from '../spec/parameters.js';
 import { formatBytes } from '../input/bounded-read.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
@@ -38,7 +40,7 @@ const SIZE_PATHS = ['model.width', 'model.depth', 'training.batch_size', 'proble
 /** The estimate for the largest trial the sweep can plan. */
 export function estimateTrialMemory(spec: SweepSpec): TrialMemory {
   const config = largestConfig(spec);
-  const variables = Object.keys(spec.problem.variables).length;
+  const variables = inputNames(spec.problem).length;
   const features = Object.values(spec.features).reduce((most, formulas) => Math.max(most, formulas.length), 1);
   // Per sample: the variables (float64), the target and scale columns, the features as float64
   // while they are computed and as float32 for training, and a shuffled copy of the batch columns.
@@ -51,14 +53,15 @@ export function estimateTrialMemory(spec: SweepSpec): TrialMemory {
   let weights = 0;
   for (let i = 0; i + 1 < layers.length; i++) weights += layers[i]! * layers[i + 1]! + layers[i + 1]!;
   const activationsPerSample = layers.reduce((a, b) => a + b, 0);
-  const validation = spec.problem.validation.size;
+  // A data problem's validation rows are the shared table's (counted here all the same: each worker builds their features).
+  const validation = validationRowCount(spec.problem);
   const parts: MemoryPart[] = [
     {
       what: trainSize === 'stream' ? 'the streamed training blocks' : `a fixed training set of ${trainSize} samples`,
       bytes: (trainSize === 'stream' ? STREAM_SAMPLES : trainSize) * perSample,
       path: ['problem', 'train', 'size'],
     },
-    { what: `the validation set of ${validation} samples`, bytes: validation * (perSample + 4 * 2 * activationsPerSample), path: ['problem', 'validation', 'size'] },
+    { what: `the validation set of ${validation} samples`, bytes: validation * (perSample + 4 * 2 * activationsPerSample), path: spec.problem.data ? ['problem', 'validation'] : ['problem', 'validation', 'size'] },
     // Weights, their gradients and two optimizer moments, as float32.
     { what: `a network of ${weights} weights`, bytes: 16 * weights, path: ['model', 'width'] },
     // Forward activations, their gradients and tfjs's temporaries, per sample of a batch.

@@ -4,9 +4,12 @@ import type { MessagePort } from 'node:worker_threads';
 import type { BackendName } from './backend-choice.js';
 import type { EvalVerdict, MetricValues, TrialOutcome } from './trainer.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
+import type { ProblemTable } from '../data/problem-table.js';
 
 export interface WorkerSetup {
   spec: SweepSpec;
+  /** A data problem's table: its columns are SharedArrayBuffers, so every worker reads the same memory. */
+  table?: ProblemTable;
   /** Already resolved by the main thread: never 'auto'. */
   backend: BackendName;
 }

@@ -81,7 +81,7 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
   const sweepMetric = spec.metric.name;
 
   const norm = data.norm(config.features, config.model.input_norm, config.train);
-  const builder = new BatchBuilder(data.problem, config.features, norm, columnNames);
+  const builder = new BatchBuilder(data.problem, config.features, norm, columnNames, data.source.weights);
   const nextBatch = data.trainBatches(builder, batchSize, deriveSeed(config.training.seed, 'shuffle'), config.train);
   const inputs = config.featureFormulas.length;
   // One network with an output per target, or (model.shared: false) one network per target; network 0 keeps the trial's seed.
@@ -129,7 +129,7 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
       const x = tf.tensor2d(batch.features, [batch.n, batch.featureCount]);
       if (shared) {
         const pass = mlps[0]!.trainingPass(x);
-        const batchLoss = trainingLoss.evaluate(pass.net.dataSync() as Float32Array, batch.columns, batch.n, dnet);
+        const batchLoss = trainingLoss.evaluate(pass.net.dataSync() as Float32Array, batch.columns, batch.n, dnet, batch.weights);
         // A diverged step changes nothing: the trial ends as failed just below.
         if (Number.isFinite(batchLoss)) updates[0]!.apply(pass.backward(tf.tensor1d(dnet.subarray(0, batch.n * k))), lr);
         return batchLoss;
@@ -139,7 +139,7 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
         const values = pass.net.dataSync();
         for (let i = 0; i < batch.n; i++) netRows![i * k + j] = values[i]!;
       });
-      const batchLoss = trainingLoss.evaluate(netRows!, batch.columns, batch.n, dnet);
+      const batchLoss = trainingLoss.evaluate(netRows!, batch.columns, batch.n, dnet, batch.weights);
       if (Number.isFinite(batchLoss)) {
         passes.forEach((pass, j) => {
           for (let i = 0; i < batch.n; i++) dnetColumn![i] = dnet[i * k + j]!;

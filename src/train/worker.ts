@@ -4,6 +4,7 @@ import { receiveMessageOnPort, threadId, workerData } from 'node:worker_threads'
 import { loadBackend, type LoadedBackend } from './backend.js';
 import { ProblemData } from './data.js';
 import { FeatureError } from '../problem/dataset.js';
+import { TableSizeError, tableSource } from '../problem/data-source.js';
 import { trainTrial } from './trainer.js';
 import { VerdictSlot, type ControlMessage, type TaskOutcome, type TrialTask, type WorkerMessage, type WorkerSetup } from './protocol.js';
 import { injectedFault } from './fault-injection.js';
@@ -21,7 +22,7 @@ export default async function runTrialTask(task: TrialTask): Promise<TaskOutcome
   /** The last step the trial is known to have reached, for the record of a failure. */
   let reached = 0;
   try {
-    ready ??= (async () => ({ backend: await loadBackend(setup.backend), data: new ProblemData(setup.spec) }))();
+    ready ??= (async () => ({ backend: await loadBackend(setup.backend), data: problemData() }))();
     const { backend, data } = await ready;
     loaded = backend;
     post(task, { type: 'started', worker: threadId, backend: backend.name });
@@ -47,7 +48,7 @@ export default async function runTrialTask(task: TrialTask): Promise<TaskOutcome
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
     // A data error already says what and where; anything else is unexpected and says so.
-    const failed: TaskOutcome = { state: 'failed', value: null, step: reached, error: error instanceof FeatureError ? message : `trial threw: ${message}`, metrics: {} };
+    const failed: TaskOutcome = { state: 'failed', value: null, step: reached, error: error instanceof FeatureError || error instanceof TableSizeError ? message : `trial threw: ${message}`, metrics: {} };
     if (loaded && !backendWorks(loaded)) {
       // wasm running out of memory aborts the whole module: every later trial here would fail too.
       failed.error += ' (the backend broke; the worker thread is replaced)';
@@ -56,6 +57,12 @@ export default async function runTrialTask(task: TrialTask): Promise<TaskOutcome
     return failed;
   }
   // The port is closed by the main thread once it has drained it: closing here could drop the last metrics.
+}
+
+/** The sweep's rows: a data problem's shared table, or the sampled variables. */
+function problemData(): ProblemData {
+  const { spec, table } = setup;
+  return new ProblemData(spec, table ? () => tableSource(spec, table) : undefined);
 }
 
 function backendWorks({ tf }: LoadedBackend): boolean {

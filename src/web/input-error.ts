@@ -3,7 +3,7 @@
 // sample of the points and the median error in quantile bins of each variable.
 import type { ReadStore } from '../store/index.js';
 import { backendFor, loadArtifact, makePredictor, predictRows } from '../artifacts/index.js';
-import { ProblemData } from '../train/data.js';
+import { problemData } from '../data/reload.js';
 import type { InputErrorView } from './view-model.js';
 
 /** Points per variable sent to the browser: enough to see the shape, few enough for a small report. */
@@ -15,16 +15,21 @@ export async function inputError(store: ReadStore, dbPath: string, trialNumber: 
     const artifact = loadArtifact(store, dbPath, trialNumber);
     const predictor = makePredictor(artifact);
     const { backend } = await backendFor(artifact.trial.backend);
-    const validation = new ProblemData(artifact.spec).validation;
+    // A data problem's held-out rows are read again from its recorded files.
+    const validation = problemData(artifact.spec, `the web view of ${dbPath}`).validation;
     const result = predictRows(backend, predictor, validation.columns, validation.n, { check: true });
     const metric = artifact.spec.metric.name;
     const error = result.metrics!.get(metric)!;
     const every = Math.max(1, Math.ceil(validation.n / SAMPLE_POINTS));
-    const variables = Object.entries(artifact.spec.problem.variables)
-      .filter(([, v]) => v.value === undefined)
-      .map(([name, v]) => {
+    // The inputs that vary: a sampled problem's non-constant variables, or a data problem's input columns.
+    const inputs = artifact.spec.problem.data
+      ? artifact.spec.problem.data.inputs.map((name) => ({ name, log: false }))
+      : Object.entries(artifact.spec.problem.variables)
+          .filter(([, v]) => v.value === undefined)
+          .map(([name, v]) => ({ name, log: v.distribution === 'log_uniform' }));
+    const variables = inputs
+      .map(({ name, log }) => {
         const x = validation.columns.get(name)!;
-        const log = v.distribution === 'log_uniform';
         const sampleX: number[] = [];
         const sampleError: number[] = [];
         for (let i = 0; i < validation.n; i += every) {
