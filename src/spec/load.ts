@@ -187,10 +187,6 @@ function readProblem(sweepFile: SweepFile, file: string, fail: Fail): { problem:
     fail(['problem', 'variables'], "a data problem's inputs are its columns (problem.data.inputs); problem.variables is for sampled problems", { key: true });
   }
   const loaded = loadProblemTable(written.data, written.validation, file, { reserved: (name) => (RESERVED_NAMES as readonly string[]).includes(name) || name in FORMULA_FUNCTIONS }, fail);
-  if (loaded.data.targets.length > 1) {
-    // Several outputs need the multi-target model (problem.targets); until then, one target column.
-    fail(['problem', 'data', 'targets'], `several target columns (${loaded.data.targets.join(', ')}) are not supported yet: a data problem has one target column for now`);
-  }
   const columns = loaded.data.targets;
   const unwritten = written.target === undefined && written.targets === undefined;
   const targets: Pick<ProblemSpec, 'target' | 'targets'> = !unwritten

@@ -152,6 +152,74 @@ describe('a mixed problem: data columns and derived formulas', () => {
   }, 120_000);
 });
 
+describe('several target columns: one named target per column', () => {
+  it('trains a two-output model with per-target metrics in the DB, and predict/explain give both targets', () => {
+    const dir = tempDir();
+    // y1 = 2·a + 3·b − 1 and y2 = a − b + 4: both affine in (a, b), so an affine model learns each.
+    const rows = linearRows(300).map((r) => ({ ...r, y2: r.a - r.b + 4 }));
+    write(dir, 'two.csv', csv(rows.map((r) => ({ ...r, y1: r.y })), ['a', 'b', 'y1', 'y2', 'split']));
+    const sweep = SWEEP('two.csv', '  validation: { column: split }\n  metrics:\n    l1: abs(pred - target)\n    worst: { max: l1 }\n')
+      .replace('targets: y', 'targets: [y1, y2]')
+      .replace('metric: { name: l1, goal: minimize }', 'metric: { name: worst, goal: minimize }');
+    const file = write(dir, 'sweep.yaml', sweep);
+    const validate = sweepdeck(['validate', file]);
+    expect(validate.code, validate.stderr).toBe(0);
+    expect(validate.stdout).toContain('300 rows, 240 for training and 60 held out; target columns y1, y2');
+    expect(validate.stdout).toContain('problem: a, b → y1 = y1; y2 = y2');
+
+    const db = join(dir, 'two.db');
+    const run = sweepdeck(['run', file, '--db', db, '--workers', '1', '--backend', 'wasm', '--no-tui']);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const sql = new Database(db, { readonly: true });
+    const names = sql.prepare('SELECT DISTINCT name FROM final_metrics ORDER BY name').pluck().all() as string[];
+    const final = sql.prepare("SELECT f.value FROM final_metrics f JOIN trials t ON t.id = f.trial_id WHERE t.number = 0 AND f.name = ?").pluck();
+    const [trial] = trials(db);
+    const y1 = final.get('l1.y1') as number;
+    const y2 = final.get('l1.y2') as number;
+    sql.close();
+    for (const name of ['l1.y1', 'l1.y1.median', 'l1.y1.p90', 'l1.y1.max', 'l1.y2', 'l1.y2.median', 'l1.y2.p90', 'l1.y2.max', 'worst']) expect(names).toContain(name);
+    expect(trial!.state).toBe('complete');
+    expect(trial!.value).toBe(Math.max(y1, y2));
+    expect(y1).toBeLessThan(0.1); // predicting y1's mean would give about 8
+    expect(y2).toBeLessThan(0.1); // and y2's about 2
+
+    // predict needs only the inputs and gives a column per target; --check reads both target columns.
+    const input = write(dir, 'points.csv', 'a,b\n2,3\n5,1.5\n');
+    const predicted = JSON.parse(sweepdeck(['predict', db, '--input', input, '--json']).stdout) as { rows: { pred: Record<string, number> }[] };
+    expect(Object.keys(predicted.rows[0]!.pred)).toEqual(['y1', 'y2']);
+    expect(predicted.rows[0]!.pred.y1).toBeCloseTo(12, 0);
+    expect(predicted.rows[0]!.pred.y2).toBeCloseTo(3, 0);
+    expect(predicted.rows[1]!.pred.y1).toBeCloseTo(13.5, 0);
+    expect(predicted.rows[1]!.pred.y2).toBeCloseTo(7.5, 0);
+    const held = rows.filter((r) => r.split === 1).map((r) => ({ ...r, y1: r.y }));
+    const checkInput = write(dir, 'held.csv', csv(held, ['a', 'b', 'y1', 'y2']));
+    const check = JSON.parse(sweepdeck(['predict', db, '--input', checkInput, '--check', '--json']).stdout) as {
+      rows: { target: Record<string, number> }[];
+      check: Record<string, { rows: number; mean: number }>;
+    };
+    expect(check.rows[0]!.target).toEqual({ y1: held[0]!.y1, y2: held[0]!.y2 });
+    // The held-out rows are the split column's: predict's metrics on them are the recorded ones.
+    expect(check.check['l1.y1']!.rows).toBe(60);
+    expect(check.check['l1.y1']!.mean).toBeCloseTo(y1, 5);
+    expect(check.check['l1.y2']!.mean).toBeCloseTo(y2, 5);
+    const text = sweepdeck(['predict', db, '--input', input]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/line\s+a\s+b\s+pred\.y1\s+pred\.y2/);
+
+    // explain reads both outputs back (depth 0, head net: each is affine in a and b), checked on the held-out rows read again.
+    const explained = JSON.parse(sweepdeck(['explain', db, '--json']).stdout) as {
+      closed_form: boolean;
+      targets: { target: string; closed_form: boolean; held_out: { metric: string; network: number; recorded: number } }[];
+    };
+    expect(explained.closed_form).toBe(true);
+    expect(explained.targets.map((t) => [t.target, t.closed_form, t.held_out.metric])).toEqual([
+      ['y1', true, 'l1.y1'],
+      ['y2', true, 'l1.y2'],
+    ]);
+    for (const t of explained.targets) expect(t.held_out.network).toBeCloseTo(t.held_out.recorded, 5);
+  });
+});
+
 describe('bad data: one message, exit 2, no DB, from validate and from run', () => {
   const dir = tempDir();
   const good = linearRows(100);
@@ -174,7 +242,6 @@ describe('bad data: one message, exit 2, no DB, from validate and from run', () 
     { name: '/dev/zero', sweep: SWEEP('/dev/zero'), expected: /problem\.data\.path: cannot tell the format of "\/dev\/zero" from its name/ },
     { name: '/dev/zero as CSV', sweep: SWEEP('/dev/zero').replace('    targets: y\n', '    targets: y\n    format: csv\n'), expected: /\/dev\/zero: cannot read the data file: it is not a regular file/ },
     { name: 'a feature that is NaN on a row', data: 'a,b,y\n' + good.map((r, i) => `${i === 30 ? -1 : r.a},${r.b},${r.y}`).join('\n') + '\n', sweep: SWEEP('data.csv').replace('raw: [a, b]', 'raw: [log(a), b]'), expected: /features\.raw\.0: feature 1 of set "raw" \(log\(a\)\) is NaN on line 32 of .*data\.csv \(a=-1, b=.*\): log\(a\) is log of -1/ },
-    { name: 'several target columns (not yet)', sweep: SWEEP('good.csv').replace('inputs: [a, b]', 'inputs: [a]').replace('targets: y', 'targets: [b, y]'), expected: /problem\.data\.targets: several target columns \(b, y\) are not supported yet/ },
     { name: 'a feature that reads the target column', sweep: SWEEP('good.csv').replace('raw: [a, b]', 'raw: [a, y]'), expected: /features\.raw\.1: formula "a, y"|features\.raw\.1: formula "y": unknown name "y"/ },
   ];
   for (const c of cases) {
