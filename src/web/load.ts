@@ -20,7 +20,9 @@ import type { Curve, ImportanceView, ParameterAxis, PrunerView, SweepView, Trial
 const DEFAULT_TRAINING_STEPS = 2000;
 
 export interface LoadCache {
-  inputError?: { trial: number; view: SweepView['inputError'] };
+  inputError?: { trial: number; at: number; view: SweepView['inputError'] };
+  /** Recompute the error per input (tfjs over the validation set) for a new best model at most this often (ms). */
+  inputErrorEveryMs?: number;
   importance?: { at: number; view: SweepView['importance'] };
   /** Recompute importance at most this often (ms): it is the slow part of a load. Unset: every load. */
   importanceEveryMs?: number;
@@ -66,11 +68,12 @@ export async function loadSweepView(store: ReadStore, dbPath: string, cache: Loa
   let inputErrorView: SweepView['inputError'];
   if (bestKept === undefined) {
     inputErrorView = { ok: false, reason: 'no trained model is kept in this DB yet (keep_models keeps the best ones)' };
-  } else if (cache.inputError?.trial === bestKept) {
+  } else if (cache.inputError && (cache.inputError.trial === bestKept || (cache.inputErrorEveryMs !== undefined && Date.now() - cache.inputError.at < cache.inputErrorEveryMs))) {
+    // The same best model, or (serving a live sweep) a new one too soon after the last computation.
     inputErrorView = cache.inputError.view;
   } else {
     inputErrorView = await inputError(store, dbPath, bestKept);
-    cache.inputError = { trial: bestKept, view: inputErrorView };
+    cache.inputError = { trial: bestKept, at: Date.now(), view: inputErrorView };
   }
 
   return {

@@ -9,7 +9,7 @@ import { loadSweepView, loadTrialView, type LoadCache } from './load.js';
 import { ASSETS, notFoundHtml, pageHtml, readAsset } from './page.js';
 
 export const DEFAULT_POLL_MS = 1000;
-const IMPORTANCE_EVERY_MS = 15_000;
+const SLOW_PARTS_EVERY_MS = 30_000;
 
 export interface ServerOptions {
   store: ReadStore;
@@ -37,8 +37,9 @@ const SECURITY_HEADERS = {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { store, dbPath } = options;
   const log = options.log ?? (() => {});
-  // A live sweep changes every second; importance is refit at most every IMPORTANCE_EVERY_MS.
-  const cache: LoadCache = { importanceEveryMs: IMPORTANCE_EVERY_MS };
+  // A live sweep changes every second; the slow parts (importance, the best model's error per
+  // input) are redone at most every SLOW_PARTS_EVERY_MS, so serving costs the sweep little CPU.
+  const cache: LoadCache = { importanceEveryMs: SLOW_PARTS_EVERY_MS, inputErrorEveryMs: SLOW_PARTS_EVERY_MS };
   // What the pages are told changed: the DB's data_version, and whether a writer is alive.
   let token = await changeToken(store);
   let cached: { token: string; json: string } | undefined;

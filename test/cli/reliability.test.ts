@@ -103,8 +103,12 @@ describe('kill -9 at random moments, then running the sweep again', () => {
     const dir = tempDir();
     const file = join(dir, 'kill.yaml');
     writeFileSync(file, KILL_SWEEP);
+    const referenceStarted = performance.now();
     const reference = sweepdeck(['run', file, '--db', join(dir, 'reference.db'), '--workers', '2', '--backend', 'wasm', '--no-tui']);
     expect(reference.code).toBe(0);
+    // The kill window grows with the rounds in steps of a tenth of the uninterrupted run's wall time,
+    // so on a slow or busy machine late rounds still live long enough to finish.
+    const referenceMs = performance.now() - referenceStarted;
     const expected = readTrials(join(dir, 'reference.db'));
 
     const db = join(dir, 'killed.db');
@@ -114,7 +118,7 @@ describe('kill -9 at random moments, then running the sweep again', () => {
     for (let round = 0; round < 40 && !finished; round++) {
       const run = start(['run', file, '--db', db, '--workers', '2', '--backend', 'wasm', '--no-tui']);
       // Early rounds die while starting up or mid-trial; a run that lives long enough finishes.
-      const delay = rng.uniform(150, 250 + 150 * round);
+      const delay = rng.uniform(150, 250 + Math.max(150, referenceMs / 10) * round);
       const timer = setTimeout(() => run.child.kill('SIGKILL'), delay);
       const code = await run.exit;
       clearTimeout(timer);
