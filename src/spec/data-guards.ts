@@ -15,6 +15,11 @@ export interface DataProblem {
 /** Object.prototype's own names: __proto__, constructor, toString, valueOf, hasOwnProperty, … */
 const OBJECT_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
+/** True for a name every JavaScript object already has (a data file's header must not name a column so either). */
+export function isObjectPropertyName(name: string): boolean {
+  return OBJECT_NAMES.has(name);
+}
+
 /** A value to look at and how it was reached; its path is only spelled out when there is a problem. */
 interface Visit {
   value: unknown;

@@ -3,7 +3,7 @@
 // applied to a trial → the problem's data sampled and checked for NaN/Inf.
 import { formatBytes, readBoundedFileSync } from '../input/bounded-read.js';
 import { describeEstimate, estimateTrialMemory, memoryBudget } from '../train/memory-estimate.js';
-import { findDataProblem } from './data-guards.js';
+import { findDataProblem, isObjectPropertyName } from './data-guards.js';
 import { SpecError } from './errors.js';
 import { readSweepSource, type FieldPath, type SweepSource } from './source.js';
 import { DEFAULT_VALIDATION_SIZE, SweepFileSchema, TrainingSchema, type ParameterFileSpec, type SweepFile } from './schema.js';
@@ -187,6 +187,14 @@ function readProblem(sweepFile: SweepFile, file: string, fail: Fail): { problem:
     fail(['problem', 'variables'], "a data problem's inputs are its columns (problem.data.inputs); problem.variables is for sampled problems", { key: true });
   }
   const loaded = loadProblemTable(written.data, written.validation, file, { reserved: (name) => (RESERVED_NAMES as readonly string[]).includes(name) || name in FORMULA_FUNCTIONS }, fail);
+  // A header name becomes a key of the stored spec (ranges, targets): one that every object already has would be mistaken for that property.
+  for (const [role, names] of [['inputs', loaded.data.inputs], ['targets', loaded.data.targets]] as const) {
+    const name = names.find(isObjectPropertyName);
+    if (name !== undefined) {
+      const at: FieldPath = role === 'inputs' && written.data.inputs === undefined ? ['problem', 'data'] : ['problem', 'data', role];
+      fail(at, `column "${name}" cannot be used as a name here: every JavaScript object already has a property of that name, so it would be mistaken for it; rename it in the header of ${loaded.data.path}`);
+    }
+  }
   const columns = loaded.data.targets;
   const unwritten = written.target === undefined && written.targets === undefined;
   const targets: Pick<ProblemSpec, 'target' | 'targets'> = !unwritten

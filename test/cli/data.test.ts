@@ -242,6 +242,8 @@ describe('bad data: one message, exit 2, no DB, from validate and from run', () 
     { name: '/dev/zero', sweep: SWEEP('/dev/zero'), expected: /problem\.data\.path: cannot tell the format of "\/dev\/zero" from its name/ },
     { name: '/dev/zero as CSV', sweep: SWEEP('/dev/zero').replace('    targets: y\n', '    targets: y\n    format: csv\n'), expected: /\/dev\/zero: cannot read the data file: it is not a regular file/ },
     { name: 'a feature that is NaN on a row', data: 'a,b,y\n' + good.map((r, i) => `${i === 30 ? -1 : r.a},${r.b},${r.y}`).join('\n') + '\n', sweep: SWEEP('data.csv').replace('raw: [a, b]', 'raw: [log(a), b]'), expected: /features\.raw\.0: feature 1 of set "raw" \(log\(a\)\) is NaN on line 32 of .*data\.csv \(a=-1, b=.*\): log\(a\) is log of -1/ },
+    { name: 'a target column named as an Object.prototype property', data: 'a,b,constructor\n' + good.map((r) => `${r.a},${r.b},${r.y}`).join('\n') + '\n', sweep: SWEEP('data.csv').replace('targets: y', 'targets: [constructor]'), expected: /problem\.data\.targets: column "constructor" cannot be used as a name here/ },
+    { name: 'an input column named __proto__', data: 'a,__proto__,y\n' + good.map((r) => `${r.a},${r.b},${r.y}`).join('\n') + '\n', sweep: SWEEP('data.csv').replace('    inputs: [a, b]\n', '').replace('raw: [a, b]', 'raw: [a]'), expected: /problem\.data: column "__proto__" cannot be used as a name here/ },
     { name: 'a feature that reads the target column', sweep: SWEEP('good.csv').replace('raw: [a, b]', 'raw: [a, y]'), expected: /features\.raw\.1: formula "a, y"|features\.raw\.1: formula "y": unknown name "y"/ },
   ];
   for (const c of cases) {
