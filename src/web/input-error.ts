@@ -18,8 +18,9 @@ export async function inputError(store: ReadStore, dbPath: string, trialNumber: 
     // A data problem's held-out rows are read again from its recorded files.
     const validation = problemData(artifact.spec, `the web view of ${dbPath}`).validation;
     const result = predictRows(backend, predictor, validation.columns, validation.n, { check: true });
-    const metric = artifact.spec.metric.name;
-    const error = result.metrics!.get(metric)!;
+    // The per-sample metric the sweep metric summarises (predictRows puts it first): with several
+    // targets and an aggregate sweep metric such as max of rel_l1, its first member's (rel_l1.y1).
+    const [metric, error] = [...result.metrics!][0]!;
     const every = Math.max(1, Math.ceil(validation.n / SAMPLE_POINTS));
     // The inputs that vary: a sampled problem's non-constant variables, or a data problem's input columns.
     const inputs = artifact.spec.problem.data

@@ -217,6 +217,12 @@ describe('several target columns: one named target per column', () => {
       ['y2', true, 'l1.y2'],
     ]);
     for (const t of explained.targets) expect(t.held_out.network).toBeCloseTo(t.held_out.recorded, 5);
+
+    // The web report's error-per-input view: the held-out rows read again, the aggregate's first member's error.
+    const html = join(dir, 'report.html');
+    const report = sweepdeck(['report', db, '--out', html]);
+    expect(report.code, report.stderr).toBe(0);
+    expect(readFileSync(html, 'utf8')).toMatch(/"inputError":\{"ok":true,"trial":0,"metric":"l1\.y1","points":60,"variables":\[\{"name":"a"/);
   });
 });
 
