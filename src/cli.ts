@@ -94,7 +94,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<db>', 'results DB')
     .option('--top <n>', 'how many', positiveInt('--top'), 10)
     .option('--json', 'print an array of trials, best first')
-    .action((db: string, flags: { top: number; json?: boolean }) => setExit(bestCommand(db, flags, out)));
+    .action(async (db: string, flags: { top: number; json?: boolean }) => setExit(await bestCommand(db, flags, out)));
 
   program
     .command('show')
@@ -106,7 +106,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       return n;
     })
     .option('--json', 'print the trial as JSON')
-    .action((db: string, number: number, flags: { json?: boolean }) => setExit(showCommand(db, number, flags, out)));
+    .action(async (db: string, number: number, flags: { json?: boolean }) => setExit(await showCommand(db, number, flags, out)));
 
   program
     .command('watch')
@@ -120,7 +120,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('rank the parameters by how much of the metric they explain (fANOVA on a random forest)')
     .argument('<db>', 'results DB')
     .option('--json', 'print an array of {parameter, importance, variance_fraction}, most important first')
-    .action((db: string, flags: { json?: boolean }) => setExit(importanceCommand(db, flags, out)));
+    .action(async (db: string, flags: { json?: boolean }) => setExit(await importanceCommand(db, flags, out)));
 
   program
     .command('export')
@@ -128,7 +128,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<db>', 'results DB')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
     .option('--out <file>', 'write to a file instead of stdout')
-    .action((db: string, flags: { format: string; out?: string }) => setExit(exportCommand(db, flags, out)));
+    .action(async (db: string, flags: { format: string; out?: string }) => setExit(await exportCommand(db, flags, out)));
 
   // Kept models: predictions, the learned formula, and the tfjs layers export.
   const trialNumber = (raw: string) => {

@@ -157,7 +157,7 @@ async function runThroughput(
   try {
     const { spec, text } = benchSpec(16, size.steps, RUN_EVAL_EVERY, size.trials);
     const dbPath = join(dir, 'bench.db');
-    const store = openWriteStore(dbPath, sweepRecord(spec, text));
+    const store = await openWriteStore(dbPath, sweepRecord(spec, text));
     // The line reporter writing to nowhere, or the dashboard drawing into a 160×50 terminal that
     // discards its bytes: formatting and rendering are part of the cost, the terminal is not.
     const dashboard =
@@ -180,7 +180,7 @@ async function runThroughput(
       },
     });
     const ended = performance.now();
-    store.close();
+    await store.close();
     await dashboard?.finish();
     if (result.counts.complete !== size.trials) throw new Error(`bench run: ${JSON.stringify(result.counts)}`);
     const firstEnds = new Map<number, number>();
@@ -254,12 +254,13 @@ async function measureDashboardCost(): Promise<{ lines: number; dashboard: numbe
 // ---- SQLite ingest -------------------------------------------------------------------------------
 
 /** Metric rows/s through WriteStore.addMetrics (which flushes every FLUSH_ROWS) and a final flush. */
-function sqliteIngestRate(): number {
+async function sqliteIngestRate(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-'));
   try {
     const { spec, text } = benchSpec(16, RUN_STEPS, RUN_EVAL_EVERY, 50);
-    const store = openWriteStore(join(dir, 'ingest.db'), sweepRecord(spec, text));
-    const ids = Array.from({ length: 50 }, (_, number) => store.insertTrial({ number, params: {}, config: null, steps: 10_000 }));
+    const store = await openWriteStore(join(dir, 'ingest.db'), sweepRecord(spec, text));
+    const ids: number[] = [];
+    for (let number = 0; number < 50; number++) ids.push(await store.insertTrial({ number, params: {}, config: null, steps: 10_000 }));
     // One evaluation's records: the sweep metric, its summaries, train_loss, lr, steps_per_s.
     const names = ['rel_l1', 'rel_l1.median', 'rel_l1.p90', 'rel_l1.max', 'train_loss', 'lr', 'steps_per_s'];
     let rows = 0;
@@ -268,13 +269,13 @@ function sqliteIngestRate(): number {
       for (const id of ids) {
         const values: Record<string, number> = {};
         for (const name of names) values[name] = Math.random();
-        store.addMetrics(id, step * 25, values);
+        await store.addMetrics(id, step * 25, values);
         rows += names.length;
       }
     }
-    store.flush();
+    await store.flush();
     const seconds = (performance.now() - started) / 1000;
-    store.close();
+    await store.close();
     return rows / seconds;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -368,7 +369,9 @@ async function main(): Promise<void> {
     );
   }
 
-  const ingest = median(Array.from({ length: REPEATS }, sqliteIngestRate));
+  const ingestRuns: number[] = [];
+  for (let r = 0; r < REPEATS; r++) ingestRuns.push(await sqliteIngestRate());
+  const ingest = median(ingestRuns);
   console.log(`SQLite ingest: ${fmt(ingest)} metric rows/s (WriteStore.addMetrics + flush; 7 metrics per evaluation)`);
 
   if (jsonOut) {

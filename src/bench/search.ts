@@ -81,12 +81,12 @@ async function measure(m: Method, seed: number): Promise<Outcome> {
   try {
     const text = variant(m, seed);
     const { spec } = loadSweepText(`seed-equation (${m.label})`, text);
-    const store = openWriteStore(dbPath, sweepRecord(spec, text));
+    const store = await openWriteStore(dbPath, sweepRecord(spec, text));
     const started = Date.now();
     try {
       await runSweep({ spec, store, dbPath, workers, backend: 'wasm', emit: () => {}, limits: { timeBudgetSeconds: budgetSeconds } });
     } finally {
-      store.close();
+      await store.close();
     }
     const db = new Database(dbPath, { readonly: true });
     try {

@@ -25,14 +25,14 @@ import { EXIT_OK } from './errors.js';
 type Print = (text: string) => void;
 
 export async function explainCommand(dbPath: string, options: { trial?: number; json?: boolean }, print: Print, note: Print = () => {}): Promise<number> {
-  const store = openReadStore(dbPath);
+  const store = await openReadStore(dbPath);
   let artifact: TrialArtifact;
   let alternative: { number: number; value: number } | undefined;
   try {
-    artifact = loadArtifact(store, dbPath, options.trial);
-    alternative = bestClosedForm(store, artifact.trial.number);
+    artifact = await loadArtifact(store, dbPath, options.trial);
+    alternative = await bestClosedForm(store, artifact.trial.number);
   } finally {
-    store.close();
+    await store.close();
   }
   const explanation = explainModel(artifact);
   if (!explanation.closedForm) {
@@ -57,10 +57,10 @@ export async function explainCommand(dbPath: string, options: { trial?: number; 
 }
 
 /** Among kept models other than `except`, the best whose network collapses to an affine map. */
-function bestClosedForm(store: ReadStore, except: number): { number: number; value: number } | undefined {
-  for (const kept of store.keptModels()) {
+async function bestClosedForm(store: ReadStore, except: number): Promise<{ number: number; value: number } | undefined> {
+  for (const kept of await store.keptModels()) {
     if (kept.number === except) continue;
-    const blob = store.modelBlob(kept.number);
+    const blob = await store.modelBlob(kept.number);
     try {
       if (blob && collapseAffine(decodeModel(blob.data)).ok) return { number: kept.number, value: kept.value };
     } catch {

@@ -8,15 +8,15 @@ import { EXIT_OK, UsageError } from './errors.js';
 
 const BAR_WIDTH = 24;
 
-export function importanceCommand(dbPath: string, options: { json?: boolean }, print: (text: string) => void): number {
-  const store = openReadStore(dbPath);
+export async function importanceCommand(dbPath: string, options: { json?: boolean }, print: (text: string) => void): Promise<number> {
+  const store = await openReadStore(dbPath);
   let sweep;
   let trials;
   try {
     sweep = store.sweep();
-    trials = store.trials({ states: ['complete'] });
+    trials = await store.trials({ states: ['complete'] });
   } finally {
-    store.close();
+    await store.close();
   }
   const spec = JSON.parse(sweep.specJson) as { parameters?: Parameter[] };
   const result = parameterImportance(

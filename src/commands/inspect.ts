@@ -7,12 +7,12 @@ import { EXIT_OK, UsageError } from './errors.js';
 
 type Print = (text: string) => void;
 
-function withStore<T>(dbPath: string, use: (store: ReadStore) => T): T {
-  const store = openReadStore(dbPath);
+async function withStore<T>(dbPath: string, use: (store: ReadStore) => Promise<T>): Promise<T> {
+  const store = await openReadStore(dbPath);
   try {
-    return use(store);
+    return await use(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -39,16 +39,16 @@ function jsonTrial(trial: TrialSummary) {
   };
 }
 
-export function bestCommand(dbPath: string, options: { top: number; json?: boolean }, print: Print): number {
-  return withStore(dbPath, (store) => {
+export async function bestCommand(dbPath: string, options: { top: number; json?: boolean }, print: Print): Promise<number> {
+  return withStore(dbPath, async (store) => {
     const sweep = store.sweep();
-    const best = store.best(options.top);
-    const kept = new Set(store.keptModels().map((k) => k.number));
+    const best = await store.best(options.top);
+    const kept = new Set((await store.keptModels()).map((k) => k.number));
     if (options.json) {
       print(JSON.stringify(best.map((t) => ({ ...jsonTrial(t), model_kept: kept.has(t.number) })), null, 2));
       return EXIT_OK;
     }
-    const counts = store.counts();
+    const counts = await store.counts();
     const summary = Object.entries(counts)
       .filter(([, n]) => n > 0)
       .map(([state, n]) => `${n} ${state}`)
@@ -75,7 +75,7 @@ export function bestCommand(dbPath: string, options: { top: number; json?: boole
       const shown = best.filter((t) => kept.has(t.number)).map((t) => t.number);
       print(`\nmodels kept${shown.length ? ` for trials ${shown.join(', ')}` : ''}${shown.length < kept.size ? ` (${kept.size} in all)` : ''}: sweepdeck predict|explain|export-model ${dbPath} --trial N`);
     }
-    const failed = store.trials({ states: ['failed'] });
+    const failed = await store.trials({ states: ['failed'] });
     if (failed.length) {
       print(`\n${failed.length} failed:`);
       for (const t of failed.slice(0, 5)) print(`  trial ${t.number}: ${t.error ?? 'no reason recorded'}`);
@@ -100,16 +100,16 @@ export function sparkline(values: (number | null)[]): string {
     .join('');
 }
 
-export function showCommand(dbPath: string, number: number, options: { json?: boolean }, print: Print): number {
-  return withStore(dbPath, (store) => {
+export async function showCommand(dbPath: string, number: number, options: { json?: boolean }, print: Print): Promise<number> {
+  return withStore(dbPath, async (store) => {
     const sweep = store.sweep();
-    const trial = store.trial(number);
+    const trial = await store.trial(number);
     if (!trial) {
-      const counts = Object.values(store.counts()).reduce((a, b) => a + b, 0);
+      const counts = Object.values(await store.counts()).reduce((a, b) => a + b, 0);
       throw new UsageError(`${dbPath} has no trial ${number} (it holds ${counts} trial${counts === 1 ? '' : 's'}, numbered from 0)`);
     }
-    const curve = store.curve(trial.id);
-    const kept = store.keptModels().find((k) => k.number === trial.number);
+    const curve = await store.curve(trial.id);
+    const kept = (await store.keptModels()).find((k) => k.number === trial.number);
     if (options.json) {
       print(JSON.stringify({ ...jsonTrial(trial), model_kept: kept !== undefined, config: trial.config, curve }, null, 2));
       return EXIT_OK;
@@ -150,10 +150,10 @@ export function showCommand(dbPath: string, number: number, options: { json?: bo
   });
 }
 
-export function exportCommand(dbPath: string, options: { format: string; out?: string }, print: Print): number {
+export async function exportCommand(dbPath: string, options: { format: string; out?: string }, print: Print): Promise<number> {
   if (options.format !== 'csv' && options.format !== 'json') throw new UsageError(`--format expects csv or json, got "${options.format}"`);
-  const text = withStore(dbPath, (store) => {
-    const rows = exportRows(store);
+  const text = await withStore(dbPath, async (store) => {
+    const rows = await exportRows(store);
     return options.format === 'csv' ? toCsv(rows) : JSON.stringify(rows, null, 2);
   });
   if (options.out) writeFileSync(options.out, text.endsWith('\n') ? text : `${text}\n`);

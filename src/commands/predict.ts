@@ -23,7 +23,7 @@ export interface PredictOptions {
 export async function predictCommand(dbPath: string, options: PredictOptions, print: Print, note: Print = () => {}): Promise<number> {
   const source = options.input === '-' ? 'stdin' : options.input;
   const text = readInput(options.input);
-  const artifact = loadArtifactFromDb(dbPath, options.trial);
+  const artifact = await loadArtifactFromDb(dbPath, options.trial);
   const predictor = makePredictor(artifact);
   const rows = readInputCsv(text, source, predictor.inputs);
   const { backend, note: backendNote } = await backendFor(artifact.trial.backend);

@@ -68,12 +68,12 @@ export type ResumeFlags = Omit<RunFlags, 'db' | 'steps'>;
 
 /** `sweepdeck resume DB`: continues the sweep stored in the DB, with the spec stored there (no sweep file needed). */
 export async function resumeCommand(dbPath: string, flags: ResumeFlags, io: CommandIO): Promise<number> {
-  const reader = openReadStore(dbPath);
+  const reader = await openReadStore(dbPath);
   let record: SweepRecord;
   try {
     record = reader.sweep();
   } finally {
-    reader.close();
+    await reader.close();
   }
   const spec = JSON.parse(record.specJson) as SweepSpec;
   return runLoadedSweep(spec, record, dbPath, { ...flags, createFolder: false }, io);
@@ -95,13 +95,13 @@ async function runLoadedSweep(spec: SweepSpec, record: SweepRecord, dbPath: stri
     workers = 1;
   }
 
-  const store = openWriteStore(dbPath, record);
+  const store = await openWriteStore(dbPath, record);
   let storeClosed = false;
-  const closeStore = () => {
+  const closeStore = async () => {
     if (storeClosed) return;
     storeClosed = true;
     try {
-      store.close();
+      await store.close();
     } catch (error) {
       // The last flush failed (the disk filled up, the file went read-only): committed trials are intact.
       io.err(`error: could not write the last metrics to ${dbPath}: ${(error as Error).message}; every committed trial is intact`);
@@ -153,7 +153,7 @@ async function runLoadedSweep(spec: SweepSpec, record: SweepRecord, dbPath: stri
     });
     // The run is over: give up the DB before the dashboard waits for q, so another run or a
     // `watch` sees the sweep as finished while this one is still on screen.
-    closeStore();
+    await closeStore();
     // Waits for q when the sweep ran to its end, then restores the terminal and prints the summary.
     await dashboard?.finish();
     if (result.best) io.out(`see: npx sweepdeck best ${dbPath}   ·   npx sweepdeck show ${dbPath} ${result.best.number}`);
@@ -176,6 +176,6 @@ async function runLoadedSweep(spec: SweepSpec, record: SweepRecord, dbPath: stri
     dashboard?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    closeStore();
+    await closeStore();
   }
 }

@@ -59,10 +59,10 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   const planner = makePlanner(spec);
   const pruner = options.pruner !== undefined ? options.pruner : makePruner(spec);
   const rules: StopRules = { ...options.limits, goal: spec.metric.goal, ...(spec.metric.target !== undefined ? { target: spec.metric.target } : {}) };
-  const ledger = new SweepLedger(store.trialRecords(), store.metricPoints(spec.metric.name));
+  const ledger = new SweepLedger(await store.trialRecords(), await store.metricPoints(spec.metric.name));
   const alreadyDone = ledger.countDone();
   const counts: Record<TrialEndState, number> = { complete: 0, pruned: 0, failed: 0 };
-  let best: BestSoFar | null = store.best();
+  let best: BestSoFar | null = await store.best();
   let interrupted = 0;
   let stopReason: StopReason | undefined;
   const controls = new Map<number, MessagePort>();
@@ -81,10 +81,10 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     }
   };
   /** Store writes that fail (disk full, DB made read-only) end the sweep instead of crashing it. */
-  const guarded = <T>(write: () => T): T | undefined => {
+  const guarded = async <T>(write: () => Promise<T>): Promise<T | undefined> => {
     if (stopReason?.kind === 'store-error') return undefined;
     try {
-      return write();
+      return await write();
     } catch (error) {
       stop({ kind: 'store-error', message: (error as Error).message });
       return undefined;
@@ -120,7 +120,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     db: options.dbPath,
     metric: spec.metric,
   });
-  const flushTimer = setInterval(() => guarded(() => store.flush()), FLUSH_INTERVAL_MS);
+  const flushTimer = setInterval(() => void guarded(() => store.flush()), FLUSH_INTERVAL_MS);
 
   /** A worker whose backend broke (wasm out of memory aborts the module) is replaced by a fresh thread. */
   const retireWorker = async (threadId: number) => {
@@ -131,13 +131,13 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   const runTrial = async (number: number, params: Params): Promise<void> => {
     const trialStarted = performance.now();
     const resolved = resolveTrial(spec, number, params);
-    const id = guarded(() =>
+    const id = await guarded(() =>
       store.insertTrial({ number, params, config: resolved.ok ? resolved.config : null, steps: resolved.ok ? resolved.config.training.steps : 0 }),
     );
     if (id === undefined) return;
     ledger.started(number, params);
-    const finish = (outcome: { state: TrialEndState; value: number | null; step: number; error?: string }, model?: TrialOutcome['model']) => {
-      if (guarded(() => store.finishTrial(id, outcome, model)) === undefined && stopReason?.kind === 'store-error') return;
+    const finish = async (outcome: { state: TrialEndState; value: number | null; step: number; error?: string }, model?: TrialOutcome['model']) => {
+      if ((await guarded(() => store.finishTrial(id, outcome, model).then(() => true))) === undefined && stopReason?.kind === 'store-error') return;
       ledger.finished(number, outcome.state, outcome.value, outcome.step);
       counts[outcome.state]++;
       if (outcome.state === 'complete' && outcome.value !== null && isBetter(outcome.value, best)) best = { number, value: outcome.value };
@@ -150,7 +150,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
       }
     };
     if (!resolved.ok) {
-      finish({ state: 'failed', value: null, step: 0, error: `invalid trial configuration: ${resolved.path.join('.')}: ${resolved.message}` });
+      await finish({ state: 'failed', value: null, step: 0, error: `invalid trial configuration: ${resolved.path.join('.')}: ${resolved.message}` });
       return;
     }
 
@@ -166,11 +166,12 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     const handle = (message: WorkerMessage) => {
       if (message.type === 'started') {
         worker = message.worker;
-        guarded(() => store.markRunning(id, message.worker, message.backend));
+        // Not awaited: the store applies its writes in the order they are made.
+        void guarded(() => store.markRunning(id, message.worker, message.backend));
         emit({ type: 'trial-started', number, params, worker: message.worker, backend: message.backend });
         return;
       }
-      guarded(() => store.addMetrics(id, message.step, message.metrics));
+      void guarded(() => store.addMetrics(id, message.step, message.metrics));
       lastStep = message.step;
       const value = message.metrics[spec.metric.name];
       ledger.evaluated(number, message.step, value);
@@ -199,7 +200,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     if (outcome.workerBroken && worker !== undefined) await retireWorker(worker);
 
     if (outcome.state === 'stopped') {
-      guarded(() => store.requeueTrial(id));
+      await guarded(() => store.requeueTrial(id));
       ledger.requeued(number);
       interrupted++;
       emit({ type: 'trial-interrupted', number, step: outcome.step });
@@ -207,10 +208,10 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     }
     if (outcome.state === 'pruned') {
       const at = prunedAt ?? { step: outcome.step, value: outcome.value ?? Number.NaN, reason: 'pruned' };
-      finish({ state: 'pruned', value: at.value, step: at.step, error: `${spec.earlyTerminate?.type ?? 'pruner'}: ${at.reason}` });
+      await finish({ state: 'pruned', value: at.value, step: at.step, error: `${spec.earlyTerminate?.type ?? 'pruner'}: ${at.reason}` });
       return;
     }
-    finish(
+    await finish(
       { state: outcome.state, value: outcome.state === 'complete' ? outcome.value : null, step: outcome.step, ...(outcome.error ? { error: outcome.error } : {}) },
       outcome.state === 'complete' ? outcome.model : undefined,
     );
@@ -238,7 +239,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   } finally {
     clearInterval(flushTimer);
     clearTimeout(deadline);
-    guarded(() => store.flush());
+    await guarded(() => store.flush());
     await pool.destroy();
   }
   // Reaching the target is the sweep's goal met: it ends done, not stopped, and there is nothing to resume.

@@ -45,7 +45,7 @@ const BUSY_TIMEOUT_MS = 5000;
  * existing one only when it holds the same sweep (same specHash). A DB that is refused is not
  * modified; a DB this call created is removed again when anything fails.
  */
-export function openWriteStore(dbPath: string, sweep: SweepRecord): WriteStore {
+export async function openWriteStore(dbPath: string, sweep: SweepRecord): Promise<WriteStore> {
   const existed = fs.existsSync(dbPath);
   if (existed) {
     // Everything that can refuse an existing file is checked on a read-only connection first.
@@ -99,7 +99,7 @@ export function openWriteStore(dbPath: string, sweep: SweepRecord): WriteStore {
 }
 
 /** Opens an existing DB read-only (for best/show/export/watch); never creates or changes the file. */
-export function openReadStore(dbPath: string): ReadStore {
+export async function openReadStore(dbPath: string): Promise<ReadStore> {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dbPath);

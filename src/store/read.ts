@@ -148,14 +148,14 @@ export class ReadStore {
   }
 
   /** Trials per state, every state present. */
-  counts(): Record<TrialState, number> {
+  async counts(): Promise<Record<TrialState, number>> {
     const counts: Record<TrialState, number> = { queued: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
     for (const row of this.selectCounts.all()) counts[row.state] = row.n;
     return counts;
   }
 
   /** The `top` best complete trials per the sweep's goal (trials without a value never), ties by number. */
-  best(top: number): TrialSummary[] {
+  async best(top: number): Promise<TrialSummary[]> {
     if (!(top > 0)) return [];
     // LIMIT -1: no limit, for best(Infinity).
     const limit = Number.isFinite(top) ? Math.floor(top) : -1;
@@ -163,12 +163,12 @@ export class ReadStore {
   }
 
   /** Trials by number, optionally only those in `states`. */
-  trials(options: { states?: TrialState[] } = {}): TrialSummary[] {
+  async trials(options: { states?: TrialState[] } = {}): Promise<TrialSummary[]> {
     const states = options.states === undefined ? null : JSON.stringify(options.states);
     return this.snapshot(() => this.selectTrials.all({ states }).map((row) => this.summarize(row)));
   }
 
-  trial(number: number): TrialSummary | undefined {
+  async trial(number: number): Promise<TrialSummary | undefined> {
     return this.snapshot(() => {
       const row = this.selectTrial.get(number);
       return row ? this.summarize(row) : undefined;
@@ -176,22 +176,22 @@ export class ReadStore {
   }
 
   /** A trial's metric points (one metric, or all of them), ordered by name, then step. */
-  curve(trialId: number, name?: string): CurvePoint[] {
+  async curve(trialId: number, name?: string): Promise<CurvePoint[]> {
     return this.selectCurve.all({ trialId, name: name ?? null });
   }
 
   /** Trials whose trained model is kept in the DB, best first (no blobs are read: cheap to poll). */
-  keptModels(): KeptModel[] {
+  async keptModels(): Promise<KeptModel[]> {
     return this.models.kept();
   }
 
   /** The kept model blob of trial `number` (decode it with src/artifacts), or undefined when none is kept. */
-  modelBlob(number: number): ModelBlob | undefined {
+  async modelBlob(number: number): Promise<ModelBlob | undefined> {
     return this.models.blob(number);
   }
 
   /** Every trial by number, without config or metrics: one cheap query, for polling (watch). */
-  trialListing(): TrialListing[] {
+  async trialListing(): Promise<TrialListing[]> {
     return this.selectListing.all().map((row) => ({
       id: row.id,
       number: row.number,
@@ -209,34 +209,42 @@ export class ReadStore {
   }
 
   /** The last recorded value of each metric in `names` for each trial in `trialIds` (by trials.id). */
-  latestMetrics(trialIds: readonly number[], names: readonly string[]): LatestMetric[] {
+  async latestMetrics(trialIds: readonly number[], names: readonly string[]): Promise<LatestMetric[]> {
     if (trialIds.length === 0 || names.length === 0) return [];
     return this.selectLatest.all({ ids: JSON.stringify(trialIds), names: JSON.stringify(names) });
   }
 
   /** Each trial's best recorded value of metric `name`, per the sweep's goal (trials without one are left out). */
-  bestMetricValues(trialIds: readonly number[], name: string): { trialId: number; value: number }[] {
+  async bestMetricValues(trialIds: readonly number[], name: string): Promise<{ trialId: number; value: number }[]> {
     if (trialIds.length === 0) return [];
     return this.selectBestValues.all({ ids: JSON.stringify(trialIds), name });
   }
 
   /** The sweepdeck process writing this DB now, if there is one (a record left by a dead one is not). */
-  liveWriter(): LiveWriter | undefined {
+  async liveWriter(): Promise<LiveWriter | undefined> {
     // Our own pid is never a writer to a read-only store: the empty lock key makes liveWriter say so.
     return liveWriter(this.db, '');
   }
 
   /** Changes whenever another connection commits to the DB: a poller can skip reading when it has not. */
-  dataVersion(): number {
+  async dataVersion(): Promise<number> {
     return Number(this.db.pragma('data_version', { simple: true }));
   }
 
   /** Runs `read` in one read transaction: every query in it sees the same snapshot of the DB. */
-  consistentRead<T>(read: () => T): T {
-    return this.snapshot(read);
+  async consistentRead<T>(read: () => Promise<T>): Promise<T> {
+    // The reads inside are synchronous SQLite calls behind promises; one connection, so an open
+    // read transaction around them is their snapshot (nested snapshots become savepoints).
+    if (this.db.inTransaction) return read();
+    this.db.exec('BEGIN');
+    try {
+      return await read();
+    } finally {
+      if (this.db.inTransaction) this.db.exec('COMMIT');
+    }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 

@@ -112,17 +112,17 @@ export class WriteStore {
   }
 
   /** Trials already in the DB, number -> state (to continue a sweep where it stopped). */
-  trialStates(): Map<number, TrialState> {
+  async trialStates(): Promise<Map<number, TrialState>> {
     return new Map(this.selectStates.all().map((row) => [row.number, row.state]));
   }
 
   /** The best complete trial so far (per the sweep's goal), or null. */
-  best(): { number: number; value: number } | null {
+  async best(): Promise<{ number: number; value: number } | null> {
     return this.selectBest.get() ?? null;
   }
 
   /** Every trial in the DB with what a planner needs of it (to continue a sweep where it stopped). */
-  trialRecords(): StoredTrial[] {
+  async trialRecords(): Promise<StoredTrial[]> {
     return this.db
       .prepare<[], { number: number; state: TrialState; params: string; value: number | null; step: number | null }>(
         'SELECT number, state, params, value, step FROM trials ORDER BY number',
@@ -132,7 +132,7 @@ export class WriteStore {
   }
 
   /** Every recorded value of one metric, by trial number then step (what pruners compare against). */
-  metricPoints(name: string): { number: number; step: number; value: number | null }[] {
+  async metricPoints(name: string): Promise<{ number: number; step: number; value: number | null }[]> {
     return this.db
       .prepare<[string], { number: number; step: number; value: number | null }>(
         `SELECT t.number, m.step, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id
@@ -146,7 +146,7 @@ export class WriteStore {
    * 'running' by an earlier process is reset (its metrics dropped) and keeps its id; a finished
    * one is an error, since finished trials are never run again.
    */
-  insertTrial(trial: NewTrial): number {
+  async insertTrial(trial: NewTrial): Promise<number> {
     const params = JSON.stringify(trial.params);
     // SQL NULL (not the text 'null') when there is no configuration, e.g. one that failed to resolve.
     const config = trial.config === null || trial.config === undefined ? null : JSON.stringify(trial.config);
@@ -166,25 +166,25 @@ export class WriteStore {
     return id;
   }
 
-  markRunning(id: number, worker: number, backend: string): void {
+  async markRunning(id: number, worker: number, backend: string): Promise<void> {
     const changed = this.updateRunning.run({ id, worker, backend, startedAt: now() }).changes;
     if (changed !== 1) throw new Error(`cannot mark trial id ${id} running: no such queued or running trial`);
   }
 
   /** Buffers one evaluation's metrics (non-finite values become NULL); written by flush or finishTrial. */
-  addMetrics(id: number, step: number, values: Record<string, number>): void {
+  async addMetrics(id: number, step: number, values: Record<string, number>): Promise<void> {
     if (!this.known.has(id)) throw new Error(`metrics for trial id ${id}, which this store did not insert`);
     for (const [name, value] of Object.entries(values)) {
       this.pending.push({ trialId: id, step, name, value: Number.isFinite(value) ? value : null });
     }
-    if (this.pending.length >= FLUSH_ROWS) this.flush();
+    if (this.pending.length >= FLUSH_ROWS) await this.flush();
   }
 
   /**
    * Ends a trial: its pending metrics and its new state are committed in one transaction, together
    * with its trained model (complete trials only) when that ranks among the sweep's keep_models best.
    */
-  finishTrial(id: number, end: TrialEnd, model?: TrainedModel): void {
+  async finishTrial(id: number, end: TrialEnd, model?: TrainedModel): Promise<void> {
     const keepable = end.state === 'complete' && end.value !== null && Number.isFinite(end.value) ? end.value : null;
     const blob = model && keepable !== null ? this.models.encode(model) : undefined;
     this.db.transaction(() => {
@@ -209,13 +209,13 @@ export class WriteStore {
    * Puts a trial that was stopped part-way back to 'queued', dropping what it had recorded,
    * so the next run of the sweep trains it again from the start.
    */
-  requeueTrial(id: number): void {
+  async requeueTrial(id: number): Promise<void> {
     this.db.transaction(() => this.reset(id, { replace: 0, params: '{}', config: null, steps: 0 }))();
     this.dropPending(id);
   }
 
   /** Writes every buffered metric in one transaction. */
-  flush(): void {
+  async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     this.db.transaction(() => this.writePending())();
     // Cleared only after the commit: a failed flush keeps the rows for the next attempt.
@@ -223,11 +223,11 @@ export class WriteStore {
   }
 
   /** Flushes, gives up the writer claim and closes the connection. Safe to call twice. */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.flush();
+      await this.flush();
     } finally {
       try {
         releaseWriter(this.db, this.lockKey);
