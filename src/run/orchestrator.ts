@@ -2,14 +2,16 @@
 // asks the pruner at every evaluation, writes everything the workers report into the store (the
 // only writer), and emits events. Data flows one way: planner → pool → store → events.
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import { makePlanner } from '../search/planner.js';
 import { resolveTrial } from '../spec/resolve.js';
 import type { Params } from '../search/space.js';
 import { CONTINUE, makePruner, type PruneDecision, type Pruner } from '../prune/pruner.js';
 import type { SweepSpec } from '../spec/types.js';
-import type { WriteStore } from '../store/index.js';
+import type { Liveness, SweepStore, TrialOwner } from '../store/index.js';
 import type { BackendName } from '../train/backend-choice.js';
 import type { TrialOutcome } from '../train/trainer.js';
 import { VerdictSlot, type ControlMessage, type TrialTask, type WorkerMessage, type WorkerSetup } from '../train/protocol.js';
@@ -19,8 +21,13 @@ import type { BestSoFar, SweepEvent, TrialEndState } from './events.js';
 
 export interface RunOptions {
   spec: SweepSpec;
-  store: WriteStore;
+  store: SweepStore;
+  /** Where the sweep lives, for reporters (a path, or a URL without its password). */
   dbPath: string;
+  /** This process, as the DB records who runs each trial (default: this host and a fresh agent id). */
+  owner?: TrialOwner;
+  /** How often this process heartbeats its trials, and after how long another process's silent trial is taken back. */
+  liveness?: Liveness;
   workers: number;
   backend: BackendName;
   /** What the backend runs on, in words, for reporters. */
@@ -45,6 +52,22 @@ export interface SweepResult {
 
 /** How often buffered metrics are written, at most. */
 const FLUSH_INTERVAL_MS = 250;
+/** How often the ledger takes in what other agents wrote (their trials and curves, for the pruner). */
+const REFRESH_INTERVAL_MS = 1000;
+
+/** Heartbeat every 5 s; a trial silent for 30 s is presumed abandoned (SWEEPDECK_HEARTBEAT_S / SWEEPDECK_GRACE_S override). */
+export function defaultLiveness(env: NodeJS.ProcessEnv = process.env): Liveness {
+  const seconds = (raw: string | undefined, fallback: number) => {
+    const value = Number(raw);
+    return raw !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  return { heartbeatSeconds: seconds(env.SWEEPDECK_HEARTBEAT_S, 5), graceSeconds: seconds(env.SWEEPDECK_GRACE_S, 30) };
+}
+
+/** This process as a trial owner: the host name and a short random agent id. */
+export function defaultOwner(): TrialOwner {
+  return { host: hostname(), agent: randomUUID().slice(0, 8) };
+}
 
 /** The device a backend computes on, in words; the native TensorFlow backend names its GPU (or CPU) itself. */
 export function describeDevice(backend: BackendName): string {
@@ -59,7 +82,11 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   const planner = makePlanner(spec);
   const pruner = options.pruner !== undefined ? options.pruner : makePruner(spec);
   const rules: StopRules = { ...options.limits, goal: spec.metric.goal, ...(spec.metric.target !== undefined ? { target: spec.metric.target } : {}) };
+  const owner = options.owner ?? defaultOwner();
+  const liveness = options.liveness ?? defaultLiveness();
   const ledger = new SweepLedger(await store.trialRecords(), await store.metricPoints(spec.metric.name));
+  /** Trial numbers running in this process: the ledger keeps its own view of them. */
+  const local = new Set<number>();
   const alreadyDone = ledger.countDone();
   const counts: Record<TrialEndState, number> = { complete: 0, pruned: 0, failed: 0 };
   let best: BestSoFar | null = await store.best();
@@ -121,6 +148,12 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     metric: spec.metric,
   });
   const flushTimer = setInterval(() => void guarded(() => store.flush()), FLUSH_INTERVAL_MS);
+  const heartbeatTimer = setInterval(() => void guarded(() => store.heartbeat()), liveness.heartbeatSeconds * 1000);
+  const refresh = async () => {
+    const delta = await guarded(() => store.changes());
+    if (delta) ledger.apply(delta, local);
+  };
+  const refreshTimer = setInterval(() => void refresh(), REFRESH_INTERVAL_MS);
 
   /** A worker whose backend broke (wasm out of memory aborts the module) is replaced by a fresh thread. */
   const retireWorker = async (threadId: number) => {
@@ -128,16 +161,21 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     await pool.threads.find((t) => t.threadId === threadId)?.terminate();
   };
 
-  const runTrial = async (number: number, params: Params): Promise<void> => {
+  const runTrial = async (id: number, number: number, params: Params): Promise<void> => {
     const trialStarted = performance.now();
     const resolved = resolveTrial(spec, number, params);
-    const id = await guarded(() =>
-      store.insertTrial({ number, params, config: resolved.ok ? resolved.config : null, steps: resolved.ok ? resolved.config.training.steps : 0 }),
-    );
-    if (id === undefined) return;
+    local.add(number);
     ledger.started(number, params);
     const finish = async (outcome: { state: TrialEndState; value: number | null; step: number; error?: string }, model?: TrialOutcome['model']) => {
-      if ((await guarded(() => store.finishTrial(id, outcome, model).then(() => true))) === undefined && stopReason?.kind === 'store-error') return;
+      const recorded = await guarded(() => store.finishTrial(id, outcome, model));
+      local.delete(number);
+      if (recorded === undefined && stopReason?.kind === 'store-error') return;
+      if (recorded === false) {
+        // This process was presumed dead (no heartbeat within the grace period) and the trial went
+        // back to the queue: whoever claimed it since records it; this late result is not doubled.
+        emit({ type: 'notice', message: `trial ${number}: result discarded, the trial was taken back after this agent missed its heartbeats and runs elsewhere` });
+        return;
+      }
       ledger.finished(number, outcome.state, outcome.value, outcome.step);
       counts[outcome.state]++;
       if (outcome.state === 'complete' && outcome.value !== null && isBetter(outcome.value, best)) best = { number, value: outcome.value };
@@ -168,7 +206,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
         worker = message.worker;
         // Not awaited: the store applies its writes in the order they are made.
         void guarded(() => store.markRunning(id, message.worker, message.backend));
-        emit({ type: 'trial-started', number, params, worker: message.worker, backend: message.backend });
+        emit({ type: 'trial-started', number, params, worker: message.worker, backend: message.backend, owner });
         return;
       }
       void guarded(() => store.addMetrics(id, message.step, message.metrics));
@@ -201,6 +239,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
 
     if (outcome.state === 'stopped') {
       await guarded(() => store.requeueTrial(id));
+      local.delete(number);
       ledger.requeued(number);
       interrupted++;
       emit({ type: 'trial-interrupted', number, step: outcome.step });
@@ -217,33 +256,66 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     );
   };
 
-  // Trials run in plan order; one left queued or running by an earlier run keeps the parameters
-  // it was planned with (an adaptive planner asked for them with the history of that moment).
-  let next = 0;
-  const takeNext = (): { number: number; params: Params } | undefined => {
-    while (next < planner.total && ledger.isDone(next)) next++;
-    if (next >= planner.total) return undefined;
-    const number = next++;
-    return { number, params: ledger.plannedParams(number) ?? planner.ask(number, ledger.plannerHistory(number)) };
-  };
+  // Trials are claimed from the store in plan order: a queued one first (one left by an earlier
+  // run, or taken back from a silent agent, keeps the parameters it was planned with: an adaptive
+  // planner asked for them with the history of that moment), else the next number. The planner is
+  // asked inside the claim, after the ledger took in every trial claimed before, on any machine.
+  const claimNext = () =>
+    guarded(() =>
+      store.claimTrial({
+        owner,
+        total: planner.total,
+        sync: (delta) => ledger.apply(delta, local),
+        plan: (number, stored) => {
+          const params = (stored as Params | undefined) ?? planner.ask(number, ledger.plannerHistory(number));
+          const resolved = resolveTrial(spec, number, params);
+          return { params, config: resolved.ok ? resolved.config : null, steps: resolved.ok ? resolved.config.training.steps : 0 };
+        },
+      }),
+    );
+  let exhausted = false;
+  const claimedHere = new Set<number>();
   const running = new Set<Promise<void>>();
   try {
     while (!stopReason) {
-      const trial = takeNext();
-      if (trial === undefined) break;
-      const done: Promise<void> = runTrial(trial.number, trial.params).finally(() => running.delete(done));
+      const claimed = await claimNext();
+      if (stopReason) break;
+      if (claimed === undefined) {
+        // Nothing to claim now. Trials still running elsewhere may yet come back to the queue (their
+        // agent may be gone): wait for ours, or a while, and ask again; with none, the sweep is done.
+        if (running.size > 0) {
+          await Promise.race(running);
+          continue;
+        }
+        await refresh();
+        if (ledger.runningElsewhere(local) === 0) {
+          exhausted = true;
+          break;
+        }
+        await sleep(liveness.heartbeatSeconds * 1000, undefined, options.signal ? { signal: options.signal } : {}).catch(() => {});
+        continue;
+      }
+      claimedHere.add(claimed.number);
+      const done: Promise<void> = runTrial(claimed.id, claimed.number, claimed.params as Params).finally(() => running.delete(done));
       running.add(done);
       if (running.size >= workers) await Promise.race(running);
     }
     await Promise.all(running);
   } finally {
     clearInterval(flushTimer);
+    clearInterval(heartbeatTimer);
+    clearInterval(refreshTimer);
     clearTimeout(deadline);
     await guarded(() => store.flush());
     await pool.destroy();
   }
   // Reaching the target is the sweep's goal met: it ends done, not stopped, and there is nothing to resume.
-  const stopped = stopReason !== undefined && stopReason.kind !== 'target' && (stopsRunningTrials(stopReason) || next < planner.total);
+  // Stopped: something is left to run (a trial was interrupted, or some planned number was never claimed).
+  const unclaimed = () => {
+    for (let n = 0; n < planner.total; n++) if (!ledger.isDone(n) && !claimedHere.has(n)) return true;
+    return false;
+  };
+  const stopped = stopReason !== undefined && stopReason.kind !== 'target' && (stopsRunningTrials(stopReason) || (!exhausted && unclaimed()));
   const result: SweepResult = { counts, interrupted, best, stopped, ...(stopReason ? { stopReason } : {}) };
   emit({ type: 'sweep-finished', counts, interrupted, best, stopped, seconds: (performance.now() - sweepStarted) / 1000 });
   return result;

@@ -3,10 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { identify, insertSweep, migrate, readSweep, type Identity } from './schema.js';
+import { identify, insertSweep, migrate, readSweep, requeueOrphans, type Identity } from './schema.js';
 import { claimWriter, holdHere, liveWriter, lockKey } from './writer-lock.js';
 import { WriteStore, closeConnection } from './write.js';
-import { ReadStore } from './read.js';
+import { SqliteReadStore, type ReadStore } from './read.js';
+import type { Liveness, SweepStore } from './types.js';
+import { isPostgresUrl } from './pg/connection.js';
+import { openPgReadStore, openPgWriteStore } from './pg/open.js';
 
 export type StoreErrorCode = 'not_a_sweep_db' | 'newer_schema' | 'not_writable' | 'different_sweep' | 'not_found' | 'locked';
 
@@ -86,11 +89,14 @@ export async function openWriteStore(dbPath: string, sweep: SweepRecord): Promis
           insertSweep(connection, sweep);
         }
         claimWriter(connection);
+        // Trials left running by a process that is gone (this one holds the DB now): back in the
+        // queue, their partial metrics dropped, and counted as retried.
+        requeueOrphans(connection);
         return existing ?? sweep;
       })
       .immediate();
     holdHere(key);
-    return new WriteStore(connection, stored, key);
+    return new WriteStore(connection, stored, key, dbPath);
   } catch (error) {
     if (db?.open) closeConnection(db);
     if (!existed) removeDbFiles(dbPath);
@@ -98,8 +104,32 @@ export async function openWriteStore(dbPath: string, sweep: SweepRecord): Promis
   }
 }
 
-/** Opens an existing DB read-only (for best/show/export/watch); never creates or changes the file. */
-export async function openReadStore(dbPath: string): Promise<ReadStore> {
+/**
+ * Opens the sweep at `location` for writing: a SQLite file (openWriteStore) or a sweep in a
+ * PostgreSQL database (a postgresql:// URL), created or continued.
+ */
+export async function openSweepStore(location: string, sweep: SweepRecord, options: { liveness: Liveness; onWaiting?: (message: string) => void }): Promise<SweepStore> {
+  if (isPostgresUrl(location)) return openPgWriteStore(location, sweep, options);
+  return openWriteStore(location, sweep);
+}
+
+/**
+ * Opens an existing sweep read-only (for best/show/export/watch): a SQLite file, never created or
+ * changed, or a sweep in a PostgreSQL database. `sweep` names the sweep; it is needed only where
+ * the DB holds more than one.
+ */
+export async function openReadStore(dbPath: string, options: { sweep?: string } = {}): Promise<ReadStore> {
+  if (isPostgresUrl(dbPath)) return openPgReadStore(dbPath, options);
+  const store = await openSqliteReadStore(dbPath);
+  if (options.sweep !== undefined && options.sweep !== store.sweep().name) {
+    const held = store.sweep().name;
+    await store.close();
+    throw new StoreError('different_sweep', dbPath, `${dbPath} has no sweep "${options.sweep}"; it holds: ${held}`);
+  }
+  return store;
+}
+
+async function openSqliteReadStore(dbPath: string): Promise<ReadStore> {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dbPath);
@@ -118,7 +148,7 @@ export async function openReadStore(dbPath: string): Promise<ReadStore> {
     // models table, and the model queries (models.ts) answer "none kept" for it.
     const sweep = readSweep(db);
     if (!sweep) throw notOurs(dbPath, 'it holds no sweep');
-    return new ReadStore(db, sweep);
+    return new SqliteReadStore(db, sweep, dbPath);
   } catch (error) {
     db?.close();
     throw toStoreError(error, dbPath);

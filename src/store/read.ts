@@ -21,6 +21,11 @@ export interface TrialSummary {
   steps: number | null;
   worker: number | null;
   backend: string | null;
+  /** The machine and agent that ran it (null for trials recorded before schema version 3). */
+  host: string | null;
+  agent: string | null;
+  /** How often it went back to the queue before this run (interrupted, or its agent went silent). */
+  retries: number;
   error: string | null;
   queuedAt: string;
   startedAt: string | null;
@@ -46,6 +51,8 @@ export interface TrialListing {
   steps: number | null;
   worker: number | null;
   backend: string | null;
+  host: string | null;
+  agent: string | null;
   error: string | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -77,15 +84,50 @@ interface TrialRow {
   steps: number | null;
   worker: number | null;
   backend: string | null;
+  host: string | null;
+  agent: string | null;
+  retries: number;
   error: string | null;
   queued_at: string;
   started_at: string | null;
   finished_at: string | null;
 }
 
-const TRIAL_COLUMNS = 'id, number, state, value, params, config, step, steps, worker, backend, error, queued_at, started_at, finished_at';
+/** The trial columns read; a DB from before schema version 3 (read as it is: readers never migrate) has no owner columns. */
+function trialColumns(claimed: boolean): { all: string; owner: string } {
+  const owner = claimed ? 'host, agent' : 'NULL AS host, NULL AS agent';
+  return {
+    all: `id, number, state, value, params, config, step, steps, worker, backend, ${owner}, ${claimed ? 'retries' : '0 AS retries'}, error, queued_at, started_at, finished_at`,
+    owner,
+  };
+}
 
-export class ReadStore {
+/**
+ * The read side of one sweep, for the commands and the dashboards: SqliteReadStore here, and
+ * PgReadStore (pg/read.ts) for a sweep in PostgreSQL. Every method reads; none writes.
+ */
+export interface ReadStore {
+  /** Where the sweep lives, for messages (a path, or a URL without its password). */
+  readonly location: string;
+  sweep(): SweepRecord;
+  counts(): Promise<Record<TrialState, number>>;
+  best(top: number): Promise<TrialSummary[]>;
+  trials(options?: { states?: TrialState[] }): Promise<TrialSummary[]>;
+  trial(number: number): Promise<TrialSummary | undefined>;
+  curve(trialId: number, name?: string): Promise<CurvePoint[]>;
+  keptModels(): Promise<KeptModel[]>;
+  modelBlob(number: number): Promise<ModelBlob | undefined>;
+  trialListing(): Promise<TrialListing[]>;
+  latestMetrics(trialIds: readonly number[], names: readonly string[]): Promise<LatestMetric[]>;
+  bestMetricValues(trialIds: readonly number[], name: string): Promise<{ trialId: number; value: number }[]>;
+  liveWriter(): Promise<LiveWriter | undefined>;
+  dataVersion(): Promise<number>;
+  consistentRead<T>(read: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export class SqliteReadStore implements ReadStore {
+  readonly location: string;
   private readonly db: Database.Database;
   private readonly record: SweepRecord;
 
@@ -101,8 +143,12 @@ export class ReadStore {
   private readonly models: ModelQueries;
 
   /** Use openReadStore: it checks the file is a sweepdeck DB first. */
-  constructor(db: Database.Database, record: SweepRecord) {
+  constructor(db: Database.Database, record: SweepRecord, location = '') {
     this.db = db;
+    this.location = location;
+    const claimed = db.prepare("SELECT 1 FROM pragma_table_info('trials') WHERE name = 'host'").get() !== undefined;
+    const columns = trialColumns(claimed);
+    const TRIAL_COLUMNS = columns.all;
     this.record = record;
     this.selectCounts = db.prepare<[], { state: TrialState; n: number }>('SELECT state, count(*) AS n FROM trials GROUP BY state');
     this.selectBest = db.prepare<[number], TrialRow>(
@@ -124,8 +170,8 @@ export class ReadStore {
        WHERE trial_id = @trialId AND (@name IS NULL OR name = @name)
        ORDER BY name, step`,
     );
-    this.selectListing = db.prepare<[], Omit<TrialRow, 'config' | 'queued_at'>>(
-      `SELECT id, number, state, value, params, step, steps, worker, backend, error, started_at, finished_at
+    this.selectListing = db.prepare<[], Omit<TrialRow, 'config' | 'queued_at' | 'retries'>>(
+      `SELECT id, number, state, value, params, step, steps, worker, backend, ${columns.owner}, error, started_at, finished_at
        FROM trials ORDER BY number`,
     );
     // @ids, @names: JSON arrays. SQLite fills the bare column `value` from the row where max(step) is
@@ -202,6 +248,8 @@ export class ReadStore {
       steps: row.steps,
       worker: row.worker,
       backend: row.backend,
+      host: row.host,
+      agent: row.agent,
       error: row.error,
       startedAt: row.started_at,
       finishedAt: row.finished_at,
@@ -267,6 +315,9 @@ export class ReadStore {
       steps: row.steps,
       worker: row.worker,
       backend: row.backend,
+      host: row.host,
+      agent: row.agent,
+      retries: row.retries,
       error: row.error,
       queuedAt: row.queued_at,
       startedAt: row.started_at,

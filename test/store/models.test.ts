@@ -2,7 +2,7 @@
 // all, none), what readers see, and DBs of schema version 1.
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_KEEP_MODELS, openReadStore, openWriteStore, type WriteStore } from '../../src/store/index.js';
+import { DEFAULT_KEEP_MODELS, openReadStore, openWriteStore, type WriteStore, SCHEMA_VERSION } from '../../src/store/index.js';
 import { decodeModel } from '../../src/artifacts/index.js';
 import { randomModel } from '../artifacts/fixtures.js';
 import { sweepRecord, tempDbPath } from './fixtures.js';
@@ -99,6 +99,8 @@ describe('schema version 2', () => {
     // Turn it back into what version 1 wrote.
     const raw = new Database(dbPath);
     raw.exec('DROP TABLE models');
+    raw.exec('DROP INDEX trials_revision');
+    for (const column of ['host', 'agent', 'claim_token', 'heartbeat_at', 'retries', 'revision']) raw.exec(`ALTER TABLE trials DROP COLUMN ${column}`);
     raw.pragma('user_version = 1');
     await raw.close();
 
@@ -112,7 +114,7 @@ describe('schema version 2', () => {
     await complete(writer, 1, 0.25);
     await writer.close();
     const migrated = new Database(dbPath, { readonly: true });
-    expect(migrated.pragma('user_version', { simple: true })).toBe(2);
+    expect(migrated.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(migrated.prepare('SELECT trial_id FROM models').pluck().all()).toEqual([2]);
     await migrated.close();
   });

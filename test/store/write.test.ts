@@ -122,8 +122,11 @@ describe('WriteStore trial lifecycle', () => {
     await earlier.flush();
     await earlier.close(); // as if the process died here: the trial stays 'running'
 
+    // The next writer finds it orphaned: back in the queue, its metrics dropped, counted as a retry.
     const later = await openWriteStore(dbPath, sweep);
-    expect(await later.trialStates()).toEqual(new Map([[7, 'running']]));
+    expect(await later.trialStates()).toEqual(new Map([[7, 'queued']]));
+    expect(countFromOutside(dbPath, 'SELECT retries FROM trials WHERE number = 7')).toBe(1);
+    expect(countFromOutside(dbPath, 'SELECT count(*) FROM metrics')).toBe(0);
     const again = await later.insertTrial({ number: 7, params: { lr: 0.2 }, config: { lr: 0.2 }, steps: 50 });
     expect(again).toBe(id);
     expect(await later.trialStates()).toEqual(new Map([[7, 'queued']]));
