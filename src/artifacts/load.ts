@@ -22,10 +22,10 @@ export interface TrialArtifact {
 }
 
 /** loadArtifact on a DB opened (read-only) for the call. */
-export async function loadArtifactFromDb(dbPath: string, number?: number): Promise<TrialArtifact> {
-  const store = await openReadStore(dbPath);
+export async function loadArtifactFromDb(location: string, number?: number, sweep?: string): Promise<TrialArtifact> {
+  const store = await openReadStore(location, sweep !== undefined ? { sweep } : {});
   try {
-    return await loadArtifact(store, dbPath, number);
+    return await loadArtifact(store, store.location, number);
   } finally {
     await store.close();
   }

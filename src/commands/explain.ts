@@ -24,8 +24,9 @@ import { EXIT_OK } from './errors.js';
 
 type Print = (text: string) => void;
 
-export async function explainCommand(dbPath: string, options: { trial?: number; json?: boolean }, print: Print, note: Print = () => {}): Promise<number> {
-  const store = await openReadStore(dbPath);
+export async function explainCommand(location: string, options: { trial?: number; json?: boolean; sweep?: string }, print: Print, note: Print = () => {}): Promise<number> {
+  const store = await openReadStore(location, options.sweep !== undefined ? { sweep: options.sweep } : {});
+  const dbPath = store.location;
   let artifact: TrialArtifact;
   let alternative: { number: number; value: number } | undefined;
   try {

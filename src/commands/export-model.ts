@@ -7,8 +7,8 @@ import { EXIT_OK } from './errors.js';
 
 type Print = (text: string) => void;
 
-export async function exportModelCommand(dbPath: string, options: { trial?: number; out: string }, print: Print, generatedBy: string): Promise<number> {
-  const artifact = await loadArtifactFromDb(dbPath, options.trial);
+export async function exportModelCommand(dbPath: string, options: { trial?: number; sweep?: string; out: string }, print: Print, generatedBy: string): Promise<number> {
+  const artifact = await loadArtifactFromDb(dbPath, options.trial, options.sweep);
   const { backend } = await backendFor(artifact.trial.backend);
   const result = await exportTfjsLayers(backend, artifact, options.out, generatedBy);
   const { trial, spec, model } = artifact;

@@ -8,8 +8,9 @@ import { EXIT_OK, UsageError } from './errors.js';
 
 const BAR_WIDTH = 24;
 
-export async function importanceCommand(dbPath: string, options: { json?: boolean }, print: (text: string) => void): Promise<number> {
-  const store = await openReadStore(dbPath);
+export async function importanceCommand(location: string, options: { json?: boolean; sweep?: string }, print: (text: string) => void): Promise<number> {
+  const store = await openReadStore(location, options.sweep !== undefined ? { sweep: options.sweep } : {});
+  const dbPath = store.location;
   let sweep;
   let trials;
   try {

@@ -7,8 +7,9 @@ import { EXIT_OK, UsageError } from './errors.js';
 
 type Print = (text: string) => void;
 
-async function withStore<T>(dbPath: string, use: (store: ReadStore) => Promise<T>): Promise<T> {
-  const store = await openReadStore(dbPath);
+/** `location`: a SQLite file or a postgresql:// URL; `sweep`: which sweep, where the DB holds several. */
+async function withStore<T>(location: string, sweep: string | undefined, use: (store: ReadStore) => Promise<T>): Promise<T> {
+  const store = await openReadStore(location, sweep !== undefined ? { sweep } : {});
   try {
     return await use(store);
   } finally {
@@ -39,8 +40,10 @@ function jsonTrial(trial: TrialSummary) {
   };
 }
 
-export async function bestCommand(dbPath: string, options: { top: number; json?: boolean }, print: Print): Promise<number> {
-  return withStore(dbPath, async (store) => {
+export async function bestCommand(location: string, options: { top: number; json?: boolean; sweep?: string }, print: Print): Promise<number> {
+  return withStore(location, options.sweep, async (store) => {
+    // What messages name: the file, or the URL without its password.
+    const dbPath = store.location;
     const sweep = store.sweep();
     const best = await store.best(options.top);
     const kept = new Set((await store.keptModels()).map((k) => k.number));
@@ -100,8 +103,9 @@ export function sparkline(values: (number | null)[]): string {
     .join('');
 }
 
-export async function showCommand(dbPath: string, number: number, options: { json?: boolean }, print: Print): Promise<number> {
-  return withStore(dbPath, async (store) => {
+export async function showCommand(location: string, number: number, options: { json?: boolean; sweep?: string }, print: Print): Promise<number> {
+  return withStore(location, options.sweep, async (store) => {
+    const dbPath = store.location;
     const sweep = store.sweep();
     const trial = await store.trial(number);
     if (!trial) {
@@ -150,9 +154,9 @@ export async function showCommand(dbPath: string, number: number, options: { jso
   });
 }
 
-export async function exportCommand(dbPath: string, options: { format: string; out?: string }, print: Print): Promise<number> {
+export async function exportCommand(dbPath: string, options: { format: string; out?: string; sweep?: string }, print: Print): Promise<number> {
   if (options.format !== 'csv' && options.format !== 'json') throw new UsageError(`--format expects csv or json, got "${options.format}"`);
-  const text = await withStore(dbPath, async (store) => {
+  const text = await withStore(dbPath, options.sweep, async (store) => {
     const rows = await exportRows(store);
     return options.format === 'csv' ? toCsv(rows) : JSON.stringify(rows, null, 2);
   });

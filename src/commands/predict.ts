@@ -15,6 +15,7 @@ export const EXIT_FLAGGED = 3;
 
 export interface PredictOptions {
   trial?: number;
+  sweep?: string;
   input: string;
   check?: boolean;
   json?: boolean;
@@ -23,7 +24,7 @@ export interface PredictOptions {
 export async function predictCommand(dbPath: string, options: PredictOptions, print: Print, note: Print = () => {}): Promise<number> {
   const source = options.input === '-' ? 'stdin' : options.input;
   const text = readInput(options.input);
-  const artifact = await loadArtifactFromDb(dbPath, options.trial);
+  const artifact = await loadArtifactFromDb(dbPath, options.trial, options.sweep);
   const predictor = makePredictor(artifact);
   const rows = readInputCsv(text, source, predictor.inputs);
   const { backend, note: backendNote } = await backendFor(artifact.trial.backend);

@@ -14,3 +14,4 @@ export type { ExportRow, ExportValue } from './export.js';
 export { SCHEMA_VERSION } from './schema.js';
 export { DEFAULT_KEEP_MODELS } from './models.js';
 export type { KeepModels, KeptModel, ModelBlob } from './models.js';
+export { copySweep, type CopyResult } from './copy.js';

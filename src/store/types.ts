@@ -4,7 +4,8 @@
 // runs one suite over both.
 import type { TrainedModel } from '../train/model.js';
 import type { SweepRecord } from './open.js';
-import type { TrialState } from './read.js';
+import type { CurvePoint, TrialState, TrialSummary } from './read.js';
+import type { ModelBlob } from './models.js';
 
 /** Which process holds a trial: the machine's host name and the agent's id (unique per process). */
 export interface TrialOwner {
@@ -115,4 +116,9 @@ export interface SweepStore {
   heartbeat(): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Writes a finished or queued trial as another store recorded it (`sweepdeck copy`): its row as
+   * it was, every metric point and its kept model. The number must be new to this sweep.
+   */
+  importTrial(trial: TrialSummary, metrics: readonly CurvePoint[], model?: ModelBlob): Promise<void>;
 }

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { SweepRecord } from './open.js';
-import type { TrialState } from './read.js';
+import type { CurvePoint, TrialState, TrialSummary } from './read.js';
+import type { ModelBlob } from './models.js';
 import type { ClaimRequest, ClaimedTrial, LedgerDelta, MetricPoint, StoredTrial, SweepStore, TrialEnd } from './types.js';
 import { bestFirst } from './schema.js';
 import { releaseWriter } from './writer-lock.js';
@@ -261,6 +262,30 @@ export class WriteStore implements SweepStore {
       this.held.set(claimed.id, token);
     }
     return claimed;
+  }
+
+  async importTrial(trial: TrialSummary, metrics: readonly CurvePoint[], model?: ModelBlob): Promise<void> {
+    this.db.transaction(() => {
+      const id = Number(
+        this.db
+          .prepare(
+            `INSERT INTO trials (number, state, value, params, config, step, steps, worker, backend, error, queued_at, started_at, finished_at,
+               host, agent, retries, revision)
+             VALUES (@number, @state, @value, @params, @config, @step, @steps, @worker, @backend, @error, @queuedAt, @startedAt, @finishedAt,
+               @host, @agent, @retries, ${NEXT_REVISION})`,
+          )
+          .run({
+            ...trial,
+            // A trial that was running where it came from is queued here: no one runs it.
+            state: trial.state === 'running' ? 'queued' : trial.state,
+            params: JSON.stringify(trial.params),
+            config: configText(trial.config),
+          }).lastInsertRowid,
+      );
+      const insert = this.db.prepare<[number, number, string, number | null]>('INSERT INTO metrics (trial_id, step, name, value) VALUES (?, ?, ?, ?)');
+      for (const point of metrics) insert.run(id, point.step, point.name, point.value);
+      if (model) this.db.prepare('INSERT INTO models (trial_id, format, data, saved_at) VALUES (?, ?, ?, ?)').run(id, model.format, model.data, model.savedAt);
+    })();
   }
 
   async heartbeat(): Promise<void> {

@@ -7,7 +7,8 @@ import { MODEL_FORMAT, encodeModel } from '../../artifacts/blob.js';
 import type { TrainedModel } from '../../train/model.js';
 import { keepModelsOf, type KeepModels } from '../models.js';
 import type { SweepRecord } from '../open.js';
-import type { TrialState } from '../read.js';
+import type { CurvePoint, TrialState, TrialSummary } from '../read.js';
+import type { ModelBlob } from '../models.js';
 import { bestFirst } from '../schema.js';
 import type { ClaimRequest, ClaimedTrial, LedgerDelta, Liveness, MetricPoint, StoredTrial, SweepStore, TrialEnd } from '../types.js';
 import { FLUSH_ROWS } from '../write.js';
@@ -180,6 +181,32 @@ export class PgSweepStore implements SweepStore {
         [id, token, now()],
       );
       if (reset.length === 1) await query('DELETE FROM metrics WHERE trial_id = $1', [id]);
+    });
+  }
+
+  async importTrial(trial: TrialSummary, metrics: readonly CurvePoint[], model?: ModelBlob): Promise<void> {
+    await this.connection.transaction(async (query) => {
+      const [row] = await query<{ id: number }>(
+        `INSERT INTO trials (sweep_id, number, state, value, params, config, step, steps, worker, backend, error, queued_at, started_at,
+           finished_at, host, agent, retries, revision)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, ${TX_REVISION}) RETURNING id`,
+        [
+          this.sweepId, trial.number, trial.state === 'running' ? 'queued' : trial.state, trial.value, JSON.stringify(trial.params),
+          trial.config === null || trial.config === undefined ? null : JSON.stringify(trial.config), trial.step, trial.steps, trial.worker,
+          trial.backend, trial.error, trial.queuedAt, trial.startedAt, trial.finishedAt, trial.host, trial.agent, trial.retries,
+        ],
+      );
+      if (metrics.length > 0) {
+        await query(
+          'INSERT INTO metrics (trial_id, step, name, value) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::float8[])',
+          [row!.id, metrics.map((m) => m.step), metrics.map((m) => m.name), metrics.map((m) => m.value)],
+        );
+      }
+      if (model) {
+        await query('INSERT INTO models (trial_id, format, data, saved_at) VALUES ($1, $2, $3, $4)', [
+          row!.id, model.format, Buffer.from(model.data.buffer, model.data.byteOffset, model.data.byteLength), model.savedAt,
+        ]);
+      }
     });
   }
 
