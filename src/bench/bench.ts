@@ -6,7 +6,8 @@
 //  - `run` throughput with 1 and 2 workers against the same trials run bare one after another,
 //    and what this machine gives 2 threads over 1 on work with no coordination (the ceiling);
 //  - the dashboard's cost: the same 2-worker run with the dashboard and with plain lines;
-//  - the SQLite ingest rate (metric rows/s through WriteStore.addMetrics + flush).
+//  - the SQLite ingest rate (metric rows/s through WriteStore.addMetrics + flush);
+//  - the store on SQLite and PostgreSQL: ingest rows/s, claim latency with 1 and 4 agents (store.ts).
 // Machines are noisy: measurements that are compared are interleaved (A B A B …) and each number is
 // the median of BENCH_REPEATS. Compare the ratios, not the absolute numbers. Not a test: it asserts nothing.
 import { spawnSync } from 'node:child_process';
@@ -26,6 +27,7 @@ import { runSweep } from '../run/orchestrator.js';
 import { lineReporter } from '../run/line-reporter.js';
 import { discardingTerminal, startLiveDashboard } from '../tui/index.js';
 import { sweepRecord } from '../commands/run.js';
+import { storeBench } from './store.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
 
 const args = process.argv.slice(2);
@@ -374,6 +376,10 @@ async function main(): Promise<void> {
   const ingest = median(ingestRuns);
   console.log(`SQLite ingest: ${fmt(ingest)} metric rows/s (WriteStore.addMetrics + flush; 7 metrics per evaluation)`);
 
+  // The store on SQLite and PostgreSQL side by side (also alone: npm run bench:store).
+  console.log('');
+  const store = await storeBench();
+
   if (jsonOut) {
     const numbers = {
       date: new Date().toISOString(),
@@ -386,6 +392,7 @@ async function main(): Promise<void> {
       run: { trials: RUN_TRIALS, steps: RUN_STEPS, evalEvery: RUN_EVAL_EVERY, bare, workers1: one, workers2: two, scaling: two.endToEnd / one.endToEnd, scalingWarm: two.warm / one.warm, orchestrationCost: 1 - one.warm / bare.warm, orchestrationCostEndToEnd: 1 - one.endToEnd / bare.all, twoThreadCeiling: ceilings },
       dashboard: dashboard ? { ...dashboard, cost: 1 - dashboard.dashboard / dashboard.lines } : null,
       sqliteRowsPerSecond: ingest,
+      store,
     };
     writeFileSync(jsonOut, `${JSON.stringify(numbers, null, 2)}\n`);
     console.log(`\nnumbers written to ${jsonOut}`);

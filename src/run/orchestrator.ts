@@ -309,6 +309,8 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     await guarded(() => store.flush());
     await pool.destroy();
   }
+  // Other agents may have found a better trial than this process did.
+  best = (await guarded(() => store.best())) ?? best;
   // Reaching the target is the sweep's goal met: it ends done, not stopped, and there is nothing to resume.
   // Stopped: something is left to run (a trial was interrupted, or some planned number was never claimed).
   const unclaimed = () => {

@@ -4,7 +4,7 @@
 // mid-sweep loses nothing; the password is never printed. The server starts once for the file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { CLI, REPO, sweepdeck } from '../helpers/cli.js';
@@ -193,6 +193,20 @@ describe('agents on one sweep in PostgreSQL', () => {
     expect(exported(back)).toBe(exported(first));
     expect(exported(url)).toBe(exported(first));
     expect(sweepdeck(['best', back, '--json']).stdout).toBe(sweepdeck(['best', first, '--json']).stdout);
+    // The README's SQL surface on PostgreSQL: its SQLite examples (all but json_extract, which has
+    // a PostgreSQL twin) and its PostgreSQL block, as psql would send them.
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const statements = (fence: RegExp) =>
+      [...readme.matchAll(fence)].flatMap((m) => m[1]!.split(';')).map((q) => q.replace(/--.*$/gm, '').trim()).filter(Boolean);
+    const portable = statements(/```sql\n([\s\S]*?)```/g).filter((q) => !q.includes('json_extract'));
+    const postgres = statements(/```sql postgres\n([\s\S]*?)```/g);
+    expect(portable.length).toBeGreaterThanOrEqual(4);
+    expect(postgres.length).toBeGreaterThanOrEqual(2);
+    const results: unknown[][] = [];
+    for (const q of [...portable, ...postgres]) results.push(await sql(url, q));
+    expect(results[0]).toHaveLength(4);
+    expect(results[portable.length]).toHaveLength(2);
+
     // A copy never merges into a sweep that already has trials.
     const again = sweepdeck(['copy', first, url]);
     expect(again.code).toBe(2);
