@@ -79,6 +79,7 @@ export class WatchLoader {
           error: t.error,
         };
         if (kept.has(t.number)) view.modelKept = true;
+        if (t.host !== null && t.agent !== null) view.owner = { host: t.host, agent: t.agent };
         if (curveNumbers.has(t.number)) view.curve = await this.curve(t);
         trials.set(t.number, view);
       }

@@ -120,6 +120,8 @@ describe('agents on one sweep in PostgreSQL', () => {
     expect(codes, outputs.join('\n----\n')).toEqual([0, 0, 0, 0]);
     for (const output of outputs) expect(output).not.toContain(PG_PASSWORD);
     expect(outputs[0]).toMatch(/postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1/);
+    // Each trial line says which machine and agent runs it.
+    for (const output of outputs) expect(output).toMatch(/ trial \d+ started on worker 1: .* \[\S+ agent [0-9a-f]{8}\]$/m);
 
     const rows = await expectEveryTrialOnce(url, 'shared', 8);
     // Shared out: more than one agent ran trials, each row says which.
