@@ -156,7 +156,7 @@ export class PgReadStore implements ReadStore {
     );
   }
 
-  /** The agents writing this sweep now: the one whose trial heartbeat is the latest, if it is recent. */
+  /** An agent writing this sweep now (a host with a recently heartbeated running trial); pid 0: agents are not one local process. */
   async liveWriter(): Promise<LiveWriter | undefined> {
     const rows = await this.read((q) =>
       q<{ host: string; since: string }>(
