@@ -136,6 +136,15 @@ describe('agents on one sweep in PostgreSQL', () => {
     expect(best.code).toBe(0);
     expect((JSON.parse(best.stdout) as { value: number }[])[0]!.value).toBe(Math.min(...rows.map((r) => r.value!)));
     for (const output of [sweeps.stdout, sweeps.stderr, best.stdout, best.stderr]) expect(output).not.toContain(PG_PASSWORD);
+
+    // The web view's report reads the same sweep from the URL (issue 13 over issue 12's store).
+    const html = join(tempDir(), 'shared.html');
+    const report = sweepdeck(['report', url, '--sweep', 'shared', '-o', html]);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/^wrote .*shared\.html: sweep shared, 8 trials/);
+    const page = readFileSync(html, 'utf8');
+    expect(page).not.toContain(PG_PASSWORD);
+    expect(page).toContain('postgresql://postgres:***@127.0.0.1');
   }, 240_000);
 
   it('an agent killed with -9 mid-trial: its trial is taken back after the grace period and completed elsewhere, nothing doubled', async () => {
