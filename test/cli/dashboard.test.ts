@@ -69,7 +69,7 @@ describe('sweepdeck run on a terminal: the dashboard', () => {
     expect(done).toMatch(/[\u2801-\u28ff]/); // the chart's braille dots
     expect(done).toMatch(/step 60/);
     expect(done).toMatch(/events · last \d+ of 4|events\n/);
-    expect(done).toMatch(/↑↓ select {2}enter details {2}s sort \(number\) {2}f filter \(all\) {2}q quit/);
+    expect(done).toMatch(/↑↓ select {2}enter details {2}p params {2}s sort \(number\) {2}f filter \(all\) {2}q quit/);
 
     // ↓ ↓ Enter: trial 1's details; Esc: back to the best trial
     keys('run', 'Down', 'Down', 'Enter');
