@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { SpecError } from './spec/errors.js';
-import { StoreError, isCorruption, salvageAdvice } from './store/index.js';
+import { StoreError, copySweep, isCorruption, isPostgresUrl, redactUrl, salvageAdvice } from './store/index.js';
 import { BACKEND_CHOICES } from './train/backend-choice.js';
 import { resumeCommand, runCommand, type ResumeFlags, type RunFlags } from './commands/run.js';
 import { MAX_TIME_BUDGET_SECONDS, formatBudget, parseDuration } from './run/stop-rules.js';
@@ -16,6 +16,7 @@ import { exportModelCommand } from './commands/export-model.js';
 import { ArtifactError } from './artifacts/index.js';
 import { OutputError } from './output/write-output.js';
 import { importanceCommand } from './commands/importance.js';
+import { sweepsCommand } from './commands/sweeps.js';
 import { DEFAULT_WATCH_INTERVAL_MS, watchCommand } from './commands/watch.js';
 
 /** An hour: longer would not be watching (and Node's timers end at 2^31 ms). */
@@ -62,7 +63,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('run')
     .description('run a sweep file: train every trial in parallel, keep every result in SQLite')
     .argument('<file>', 'sweep file (YAML or JSON)')
-    .option('--db <path>', 'results DB (default: results/<sweep name>.db)')
+    .option('--db <path|url>', 'results DB: a SQLite file (default: results/<sweep name>.db) or postgresql://user@host:5432/dbname')
     .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
     .option('--steps <n>', 'override training.steps for every trial', positiveInt('--steps'))
@@ -76,7 +77,8 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('resume')
     .description('continue the sweep stored in a results DB (no sweep file needed): trials that were running go back to the queue')
-    .argument('<db>', 'results DB')
+    .argument('<db>', 'results DB (file or postgresql:// URL)')
+    .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
     .option('--no-tui', 'print one plain line per trial event')
@@ -85,6 +87,40 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (db: string, flags: ResumeFlags) => {
       setExit(await resumeCommand(db, flags, { out, err }));
     });
+
+  program
+    .command('agent')
+    .description('join a sweep in a PostgreSQL database from this machine: train its trials until it is done, its cap is reached, or Ctrl-C (the spec comes from the DB)')
+    .argument('<url>', 'postgresql://user@host:5432/dbname (password from the URL, PGPASSWORD or ~/.pgpass)')
+    .requiredOption('--sweep <name>', 'the sweep to join (sweepdeck sweeps URL lists them)')
+    .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
+    .option('--no-tui', 'print one plain line per trial event')
+    .option('--time-budget <duration>', 'as for run', duration('--time-budget'))
+    .option('--max-failures <n>', 'as for run', positiveInt('--max-failures'))
+    .action(async (url: string, flags: ResumeFlags) => {
+      if (!isPostgresUrl(url)) throw new UsageError(`agent expects a postgresql:// URL, got "${url}" (a SQLite file has one writer: use sweepdeck resume ${url})`);
+      setExit(await resumeCommand(url, flags, { out, err }));
+    });
+
+  program
+    .command('copy')
+    .description('copy a sweep between DBs (SQLite file ↔ PostgreSQL): trials, metrics and kept models, as they are')
+    .argument('<src>', 'results DB to read (file or postgresql:// URL)')
+    .argument('<dst>', 'results DB to write: a new file, or a PostgreSQL database without that sweep')
+    .option('--sweep <name>', 'the sweep, where SRC holds several')
+    .action(async (src: string, dst: string, flags: { sweep?: string }) => {
+      const copied = await copySweep(src, dst, flags);
+      out(`copied sweep ${copied.sweep}: ${copied.trials} trials, ${copied.metrics} metric points, ${copied.models} kept models → ${isPostgresUrl(dst) ? redactUrl(dst) : dst}`);
+      setExit(0);
+    });
+
+  program
+    .command('sweeps')
+    .description('the sweeps a DB holds, with their state and best value')
+    .argument('<db>', 'results DB (file or postgresql:// URL)')
+    .option('--json', 'print an array of sweeps')
+    .action(async (db: string, flags: { json?: boolean }) => setExit(await sweepsCommand(db, flags, out)));
 
   program
     .command('validate')
@@ -98,50 +134,56 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('best')
     .description('the best completed trials of a sweep')
     .argument('<db>', 'results DB')
+    .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--top <n>', 'how many', positiveInt('--top'), 10)
     .option('--json', 'print an array of trials, best first')
-    .action((db: string, flags: { top: number; json?: boolean }) => setExit(bestCommand(db, flags, out)));
+    .action(async (db: string, flags: { top: number; json?: boolean; sweep?: string }) => setExit(await bestCommand(db, flags, out)));
 
   program
     .command('show')
     .description('one trial: parameters, state, and its validation curve')
     .argument('<db>', 'results DB')
+    .option('--sweep <name>', 'the sweep, where the DB holds several')
     .argument('<number>', 'trial number', (raw: string) => {
       const n = Number(raw);
       if (!Number.isSafeInteger(n) || n < 0 || raw.trim() === '') throw new UsageError(`trial number expects a whole number ≥ 0, got "${raw}"`);
       return n;
     })
     .option('--json', 'print the trial as JSON')
-    .action((db: string, number: number, flags: { json?: boolean }) => setExit(showCommand(db, number, flags, out)));
+    .action(async (db: string, number: number, flags: { json?: boolean; sweep?: string }) => setExit(await showCommand(db, number, flags, out)));
 
   program
     .command('watch')
     .description('the live dashboard, read-only, on a sweep running in another terminal (or finished); q quits')
     .argument('<db>', 'results DB')
+    .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--interval <ms>', 'milliseconds between looks at the DB', positiveInt('--interval', MAX_WATCH_INTERVAL_MS), DEFAULT_WATCH_INTERVAL_MS)
-    .action(async (db: string, flags: { interval: number }) => setExit(await watchCommand(db, flags)));
+    .action(async (db: string, flags: { interval: number; sweep?: string }) => setExit(await watchCommand(db, flags)));
 
   program
     .command('importance')
     .description('rank the parameters by how much of the metric they explain (fANOVA on a random forest)')
     .argument('<db>', 'results DB')
+    .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--include-pruned', 'count pruned trials too, at the value they were stopped with (under ASHA: their rung)')
     .option('--json', 'print an array of {parameter, importance, variance_fraction}, most important first')
-    .action((db: string, flags: { json?: boolean; includePruned?: boolean }) => setExit(importanceCommand(db, flags, out)));
+    .action(async (db: string, flags: { json?: boolean; includePruned?: boolean; sweep?: string }) => setExit(await importanceCommand(db, flags, out)));
 
   program
     .command('export')
     .description('every trial with flattened parameters and final metrics')
     .argument('<db>', 'results DB')
+    .option('--sweep <name>', 'the sweep, where the DB holds several')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
     .option('--out <file>', 'write to a file instead of stdout (a new file; never the DB itself)')
     .option('--force', 'replace the --out file if it exists')
-    .action((db: string, flags: { format: string; out?: string; force?: boolean }) => setExit(exportCommand(db, flags, out)));
+    .action(async (db: string, flags: { format: string; out?: string; force?: boolean; sweep?: string }) => setExit(await exportCommand(db, flags, out)));
 
   program
     .command('serve')
     .description('a local web view of a results DB (read-only), updating live while a sweep runs')
-    .argument('<db>', 'results DB')
+    .argument('<db>', 'results DB (file or postgresql:// URL)')
+    .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--port <n>', 'port to listen on (0: any free port)', parsePort, DEFAULT_PORT)
     .option('--host <address>', 'address to listen on (anything but 127.0.0.1/localhost exposes the results to the network)', DEFAULT_HOST)
     .option('--open', 'open the page in the default browser')
@@ -150,10 +192,11 @@ function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('report')
     .description('the web view as one self-contained HTML file (no network needed to open it)')
-    .argument('<db>', 'results DB')
+    .argument('<db>', 'results DB (file or postgresql:// URL)')
+    .option('--sweep <name>', 'the sweep, where the DB holds several')
     .requiredOption('-o, --out <file>', 'HTML file to write')
     .option('--force', 'replace the file when it exists')
-    .action(async (db: string, flags: { out: string; force?: boolean }) => setExit(await reportCommand(db, flags, out)));
+    .action(async (db: string, flags: { out: string; force?: boolean; sweep?: string }) => setExit(await reportCommand(db, flags, out)));
 
   // Kept models: predictions, the learned formula, and the tfjs layers export.
   const trialNumber = (raw: string) => {
@@ -165,11 +208,12 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('predict')
     .description("a kept model's predictions on raw variables from a CSV (exit 3 when rows lie outside the trained ranges)")
     .argument('<db>', 'results DB')
+    .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--trial <n>', 'trial number (default: the best trial)', trialNumber)
     .requiredOption('--input <file>', "CSV with the problem's variables as columns, or - for stdin")
     .option('--check', 'also print the target formula and the per-sample metric')
     .option('--json', 'print the rows as JSON')
-    .action(async (db: string, flags: { trial?: number; input: string; check?: boolean; json?: boolean }) =>
+    .action(async (db: string, flags: { trial?: number; sweep?: string; input: string; check?: boolean; json?: boolean }) =>
       setExit(await predictCommand(db, flags, out, err)),
     );
 
@@ -177,18 +221,20 @@ function buildProgram(setExit: (code: number) => void): Command {
     .command('explain')
     .description('the formula a kept model learned, when its network is affine in its features')
     .argument('<db>', 'results DB')
+    .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--trial <n>', 'trial number (default: the best trial)', trialNumber)
     .option('--json', 'print the explanation as JSON')
-    .action(async (db: string, flags: { trial?: number; json?: boolean }) => setExit(await explainCommand(db, flags, out, err)));
+    .action(async (db: string, flags: { trial?: number; sweep?: string; json?: boolean }) => setExit(await explainCommand(db, flags, out, err)));
 
   program
     .command('export-model')
     .description('a kept model as a tfjs layers model (model.json + weights.bin) plus sweepdeck.json (features, normalisation, head)')
     .argument('<db>', 'results DB')
+    .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--trial <n>', 'trial number (default: the best trial)', trialNumber)
     .requiredOption('--out <dir>', 'directory to write (a new or empty one; never one that holds the DB)')
     .option('--force', 'replace the --out directory if it is not empty')
-    .action(async (db: string, flags: { trial?: number; out: string; force?: boolean }) =>
+    .action(async (db: string, flags: { trial?: number; sweep?: string; out: string; force?: boolean }) =>
       setExit(await exportModelCommand(db, flags, out, `sweepdeck ${packageVersion()}`)),
     );
 

@@ -22,18 +22,18 @@ export interface TrialArtifact {
 }
 
 /** loadArtifact on a DB opened (read-only) for the call. */
-export function loadArtifactFromDb(dbPath: string, number?: number): TrialArtifact {
-  return useReadStore(dbPath, (store) => loadArtifact(store, dbPath, number));
+export async function loadArtifactFromDb(location: string, number?: number, sweep?: string): Promise<TrialArtifact> {
+  return useReadStore(location, (store) => loadArtifact(store, store.location, number), sweep !== undefined ? { sweep } : {});
 }
 
 /** Trial `number`'s kept model, or (no number) the best trial's. */
-export function loadArtifact(store: ReadStore, dbPath: string, number?: number): TrialArtifact {
+export async function loadArtifact(store: ReadStore, dbPath: string, number?: number): Promise<TrialArtifact> {
   const sweep = store.sweep();
-  const kept = store.keptModels();
+  const kept = await store.keptModels();
   const keptList = () => (kept.length ? `kept: trial${kept.length === 1 ? '' : 's'} ${kept.map((k) => k.number).join(', ')}` : 'none is kept');
   if (number === undefined) {
     if (kept.length === 0) {
-      const complete = store.counts().complete;
+      const complete = (await store.counts()).complete;
       throw new ArtifactError(
         complete === 0
           ? `${dbPath} has no complete trial yet, so no trained model`
@@ -42,15 +42,15 @@ export function loadArtifact(store: ReadStore, dbPath: string, number?: number):
     }
     number = kept[0]!.number;
   }
-  const trial = store.trial(number);
+  const trial = await store.trial(number);
   if (!trial) {
-    const total = Object.values(store.counts()).reduce((a, b) => a + b, 0);
+    const total = Object.values(await store.counts()).reduce((a, b) => a + b, 0);
     throw new ArtifactError(`${dbPath} has no trial ${number} (it holds ${total} trial${total === 1 ? '' : 's'}, numbered from 0); ${keptList()}`);
   }
   if (trial.state !== 'complete') {
     throw new ArtifactError(`trial ${number} is ${trial.state}: only complete trials have a trained model; ${keptList()}`);
   }
-  const blob = store.modelBlob(number);
+  const blob = await store.modelBlob(number);
   if (!blob) {
     throw new ArtifactError(`trial ${number}'s model is not kept (the sweep keeps the models of ${keepWords(sweep)}); ${keptList()}`);
   }

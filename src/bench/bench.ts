@@ -11,6 +11,7 @@
 //    live 2-worker sweep costs it. `--only web` runs just that section.
 //  - a data problem at scale (data.ts): a 1 000 000-row CSV's load time and a 2-worker sweep's peak
 //    RSS (`npm run bench -- --only data` runs this part alone).
+//  - the store on SQLite and PostgreSQL: ingest rows/s, claim latency with 1 and 4 agents (store.ts).
 // Machines are noisy: measurements that are compared are interleaved (A B A B …) and each number is
 // the median of BENCH_REPEATS. Compare the ratios, not the absolute numbers. Not a test: it asserts nothing.
 import { spawnSync } from 'node:child_process';
@@ -30,6 +31,7 @@ import { runSweep } from '../run/orchestrator.js';
 import { lineReporter } from '../run/line-reporter.js';
 import { discardingTerminal, startLiveDashboard } from '../tui/index.js';
 import { sweepRecord } from '../commands/run.js';
+import { storeBench } from './store.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
 import { measureWeb, serveAlongside, type WebNumbers } from './web.js';
 import { benchData, reportData } from './data.js';
@@ -165,7 +167,7 @@ async function runThroughput(
   try {
     const { spec, text } = benchSpec(16, size.steps, RUN_EVAL_EVERY, size.trials);
     const dbPath = join(dir, 'bench.db');
-    const store = openWriteStore(dbPath, sweepRecord(spec, text));
+    const store = await openWriteStore(dbPath, sweepRecord(spec, text));
     const stopAlongside = alongside ? await alongside(dbPath) : undefined;
     // The line reporter writing to nowhere, or the dashboard drawing into a 160×50 terminal that
     // discards its bytes: formatting and rendering are part of the cost, the terminal is not.
@@ -190,7 +192,7 @@ async function runThroughput(
     });
     const ended = performance.now();
     await stopAlongside?.();
-    store.close();
+    await store.close();
     await dashboard?.finish();
     if (result.counts.complete !== size.trials) throw new Error(`bench run: ${JSON.stringify(result.counts)}`);
     const firstEnds = new Map<number, number>();
@@ -286,12 +288,13 @@ async function webSection(): Promise<WebNumbers & { serve: { alone: number; serv
 // ---- SQLite ingest -------------------------------------------------------------------------------
 
 /** Metric rows/s through WriteStore.addMetrics (which flushes every FLUSH_ROWS) and a final flush. */
-function sqliteIngestRate(): number {
+async function sqliteIngestRate(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-'));
   try {
     const { spec, text } = benchSpec(16, RUN_STEPS, RUN_EVAL_EVERY, 50);
-    const store = openWriteStore(join(dir, 'ingest.db'), sweepRecord(spec, text));
-    const ids = Array.from({ length: 50 }, (_, number) => store.insertTrial({ number, params: {}, config: null, steps: 10_000 }));
+    const store = await openWriteStore(join(dir, 'ingest.db'), sweepRecord(spec, text));
+    const ids: number[] = [];
+    for (let number = 0; number < 50; number++) ids.push(await store.insertTrial({ number, params: {}, config: null, steps: 10_000 }));
     // One evaluation's records: the sweep metric, its summaries, train_loss, lr, steps_per_s.
     const names = ['rel_l1', 'rel_l1.median', 'rel_l1.p90', 'rel_l1.max', 'train_loss', 'lr', 'steps_per_s'];
     let rows = 0;
@@ -300,13 +303,13 @@ function sqliteIngestRate(): number {
       for (const id of ids) {
         const values: Record<string, number> = {};
         for (const name of names) values[name] = Math.random();
-        store.addMetrics(id, step * 25, values);
+        await store.addMetrics(id, step * 25, values);
         rows += names.length;
       }
     }
-    store.flush();
+    await store.flush();
     const seconds = (performance.now() - started) / 1000;
-    store.close();
+    await store.close();
     return rows / seconds;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -410,13 +413,18 @@ async function main(): Promise<void> {
     );
   }
 
-  const ingest = median(Array.from({ length: REPEATS }, sqliteIngestRate));
+  const ingestRuns: number[] = [];
+  for (let r = 0; r < REPEATS; r++) ingestRuns.push(await sqliteIngestRate());
+  const ingest = median(ingestRuns);
   console.log(`SQLite ingest: ${fmt(ingest)} metric rows/s (WriteStore.addMetrics + flush; 7 metrics per evaluation)`);
   const web = await webSection();
 
   const data = benchData();
   console.log('');
   for (const line of reportData(data)) console.log(line);
+  // The store on SQLite and PostgreSQL side by side (also alone: npm run bench:store).
+  console.log('');
+  const store = await storeBench();
 
   if (jsonOut) {
     const numbers = {
@@ -432,6 +440,7 @@ async function main(): Promise<void> {
       sqliteRowsPerSecond: ingest,
       web,
       data,
+      store,
     };
     writeFileSync(jsonOut, `${JSON.stringify(numbers, null, 2)}\n`);
     console.log(`\nnumbers written to ${jsonOut}`);

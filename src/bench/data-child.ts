@@ -27,9 +27,9 @@ if (mode === 'load') {
   try {
     const started = performance.now();
     const loaded = loadSweepFile(sweep);
-    const store = openWriteStore(join(dir, 'bench.db'), sweepRecord(loaded.spec, loaded.source.text));
+    const store = await openWriteStore(join(dir, 'bench.db'), sweepRecord(loaded.spec, loaded.source.text));
     await runSweep({ spec: loaded.spec, store, dbPath: join(dir, 'bench.db'), workers: Number(process.env.BENCH_DATA_WORKERS ?? 2), backend: 'wasm', emit: () => {}, table: loaded.table!.table });
-    store.close();
+    await store.close();
     const sweepSeconds = (performance.now() - started) / 1000;
     // maxRSS: the peak resident set of the whole process (main thread and workers), in KiB.
     console.log(JSON.stringify({ peakRssBytes: process.resourceUsage().maxRSS * 1024, sweepSeconds }));

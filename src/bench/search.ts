@@ -3,14 +3,19 @@
 // same workers: the best metric reached, the time to reach a target, and the trials and training
 // steps spent. Not a test: it asserts nothing, it reports.
 //
-//   npm run bench:search -- [--budget 3m] [--seeds 1] [--workers 2] [--target 0.01] [--methods tpe+asha,random] [--json FILE]
+//   npm run bench:search -- [--budget 3m] [--seeds 1] [--workers 2] [--target 0.01] [--methods tpe+asha,random] [--agents N] [--json FILE]
+//
+// --agents N: each variant also runs as N agents of one worker each on one PostgreSQL sweep
+// ($SWEEPDECK_BENCH_PG, or a server started here), beside the N-worker SQLite run: the same
+// budget, so the time to target shows whether N agents search as well as N workers.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import Database from 'better-sqlite3';
 import { loadSweepText } from '../spec/load.js';
-import { openWriteStore } from '../store/index.js';
+import { openReadStore, openSweepStore, openWriteStore } from '../store/index.js';
+import { benchPostgres } from './store.js';
 import { runSweep } from '../run/orchestrator.js';
 import { parseDuration, formatBudget } from '../run/stop-rules.js';
 import { sweepRecord } from '../commands/run.js';
@@ -26,6 +31,7 @@ if (budgetSeconds === undefined) throw new Error(`--budget: expected a duration 
 const seeds = Number(flag('--seeds', '1'));
 const workers = Number(flag('--workers', String(availableParallelism())));
 const target = Number(flag('--target', '0.01'));
+const agents = Number(flag('--agents', '0'));
 const jsonOut = args.includes('--json') ? flag('--json', 'results/bench-search.json') : undefined;
 
 interface Method {
@@ -75,44 +81,80 @@ interface Outcome {
   steps: number;
 }
 
+interface TrialRow {
+  state: string;
+  value: number | null;
+  step: number | null;
+  finished_at: string;
+}
+
+function outcomeOf(rows: TrialRow[], started: number): Outcome {
+  const complete = rows.filter((r) => r.state === 'complete' && r.value !== null);
+  const reached = complete.filter((r) => r.value! <= target).map((r) => (Date.parse(r.finished_at) - started) / 1000);
+  const finishedBy = (seconds: number) => complete.filter((r) => (Date.parse(r.finished_at) - started) / 1000 <= seconds).map((r) => r.value!);
+  const bestBy: Record<number, number | null> = {};
+  for (const at of CHECKPOINTS.filter((c) => c < budgetSeconds!)) {
+    const values = finishedBy(at);
+    bestBy[at] = values.length ? Math.min(...values) : null;
+  }
+  return {
+    best: complete.length ? Math.min(...complete.map((r) => r.value!)) : null,
+    bestBy,
+    toTarget: reached.length ? Math.min(...reached) : null,
+    trials: rows.length,
+    complete: complete.length,
+    pruned: rows.filter((r) => r.state === 'pruned').length,
+    steps: rows.reduce((sum, r) => sum + (r.step ?? 0), 0),
+  };
+}
+
+/** The variant as `agents` agents of one worker each, in this process, on one PostgreSQL sweep. */
+async function measureAgents(m: Method, seed: number, url: string): Promise<Outcome> {
+  const doc = parseDocument(variant(m, seed));
+  // One database holds every variant: each is its own named sweep.
+  doc.set('name', `seed-equation-${m.label.replace(/[^a-z]+/gi, '-')}-${seed}-${Date.now()}`);
+  const text = doc.toString();
+  const { spec } = loadSweepText(`seed-equation (${m.label}, ${agents} agents)`, text);
+  const record = sweepRecord(spec, text);
+  const liveness = { heartbeatSeconds: 5, graceSeconds: 30 };
+  const stores = [];
+  for (let a = 0; a < agents; a++) stores.push(await openSweepStore(url, record, { liveness }));
+  const started = Date.now();
+  try {
+    await Promise.all(
+      stores.map((store, a) =>
+        runSweep({ spec, store, dbPath: store.location, workers: 1, backend: 'wasm', owner: { host: 'bench', agent: `agent-${a}` }, liveness, emit: () => {}, limits: { timeBudgetSeconds: budgetSeconds } }),
+      ),
+    );
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+  }
+  const reader = await openReadStore(url, { sweep: spec.name });
+  try {
+    const rows = (await reader.trials({ states: ['complete', 'pruned', 'failed'] })).map((t) => ({ state: t.state, value: t.value, step: t.step, finished_at: t.finishedAt ?? '' }));
+    return outcomeOf(rows, started);
+  } finally {
+    await reader.close();
+  }
+}
+
 async function measure(m: Method, seed: number): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-search-'));
   const dbPath = join(dir, 'bench.db');
   try {
     const text = variant(m, seed);
     const { spec } = loadSweepText(`seed-equation (${m.label})`, text);
-    const store = openWriteStore(dbPath, sweepRecord(spec, text));
+    const store = await openWriteStore(dbPath, sweepRecord(spec, text));
     const started = Date.now();
     try {
       await runSweep({ spec, store, dbPath, workers, backend: 'wasm', emit: () => {}, limits: { timeBudgetSeconds: budgetSeconds } });
     } finally {
-      store.close();
+      await store.close();
     }
     const db = new Database(dbPath, { readonly: true });
     try {
-      const rows = db.prepare("SELECT state, value, step, finished_at FROM trials WHERE state IN ('complete', 'pruned', 'failed')").all() as {
-        state: string;
-        value: number | null;
-        step: number | null;
-        finished_at: string;
-      }[];
-      const complete = rows.filter((r) => r.state === 'complete' && r.value !== null);
-      const reached = complete.filter((r) => r.value! <= target).map((r) => (Date.parse(r.finished_at) - started) / 1000);
-      const finishedBy = (seconds: number) => complete.filter((r) => (Date.parse(r.finished_at) - started) / 1000 <= seconds).map((r) => r.value!);
-      const bestBy: Record<number, number | null> = {};
-      for (const at of CHECKPOINTS.filter((c) => c < budgetSeconds!)) {
-        const values = finishedBy(at);
-        bestBy[at] = values.length ? Math.min(...values) : null;
-      }
-      return {
-        best: complete.length ? Math.min(...complete.map((r) => r.value!)) : null,
-        bestBy,
-        toTarget: reached.length ? Math.min(...reached) : null,
-        trials: rows.length,
-        complete: complete.length,
-        pruned: rows.filter((r) => r.state === 'pruned').length,
-        steps: rows.reduce((sum, r) => sum + (r.step ?? 0), 0),
-      };
+      const rows = db.prepare("SELECT state, value, step, finished_at FROM trials WHERE state IN ('complete', 'pruned', 'failed')").all() as TrialRow[];
+      return outcomeOf(rows, started);
     } finally {
       db.close();
     }
@@ -133,19 +175,29 @@ async function main(): Promise<void> {
       `seed${seeds === 1 ? '' : 's'} 1${seeds > 1 ? `..${seeds}` : ''}; target rel_l1 ≤ ${target}\n`,
   );
   const results: Record<string, Outcome[]> = {};
+  const server = agents > 0 ? await benchPostgres() : undefined;
+  const labels = METHODS.flatMap((m) => (server ? [m.label, `${m.label}, ${agents} agents`] : [m.label]));
   // Interleaved by seed, so that a machine that gets slower over the run penalises every method alike.
   for (let seed = 1; seed <= seeds; seed++) {
     for (const m of METHODS) {
       const outcome = await measure(m, seed);
       (results[m.label] ??= []).push(outcome);
       console.log(`  seed ${seed} ${m.label.padEnd(14)} best ${formatMetric(outcome.best).padStart(9)}  target ${outcome.toTarget === null ? 'not reached' : `at ${formatDuration(outcome.toTarget)}`}`);
+      if (server) {
+        const label = `${m.label}, ${agents} agents`;
+        const shared = await measureAgents(m, seed, server.url);
+        (results[label] ??= []).push(shared);
+        console.log(`  seed ${seed} ${label.padEnd(14)} best ${formatMetric(shared.best).padStart(9)}  target ${shared.toTarget === null ? 'not reached' : `at ${formatDuration(shared.toTarget)}`}  (PostgreSQL)`);
+      }
     }
   }
+  await server?.stop();
   const checkpoints = CHECKPOINTS.filter((c) => c < budgetSeconds!);
   console.log(
     `\nmethod         ${checkpoints.map((c) => `best by ${formatDuration(c)}`.padStart(14)).join('')}  best (median)  reached target  time to target (median)  trials  pruned  steps (M)`,
   );
-  for (const m of METHODS) {
+  for (const label of labels) {
+    const m = { label };
     const runs = results[m.label]!;
     const bests = runs.map((r) => r.best ?? Infinity);
     const reached = runs.filter((r) => r.toTarget !== null);

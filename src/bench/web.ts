@@ -47,18 +47,18 @@ export interface WebNumbers {
 }
 
 /** Writes the synthetic sweep straight through the WriteStore (no training): what the views read. */
-export function syntheticDb(dbPath: string, trials: number): void {
+export async function syntheticDb(dbPath: string, trials: number): Promise<void> {
   const text = fs.readFileSync(SEED_SWEEP, 'utf8');
   const { spec } = loadSweepText(SEED_SWEEP, text);
-  const store = openWriteStore(dbPath, sweepRecord(spec, text));
+  const store = await openWriteStore(dbPath, sweepRecord(spec, text));
   const rng = new Rng(7);
   const steps = 2000;
   const every = steps / WEB_EVALS;
   for (let number = 0; number < trials; number++) {
     const params: Record<string, unknown> = {};
     for (const p of spec.parameters) params[p.path] = sampleDistribution(p.distribution, rng);
-    const id = store.insertTrial({ number, params, config: { number, params }, steps });
-    store.markRunning(id, 1 + (number % 2), 'wasm');
+    const id = await store.insertTrial({ number, params, config: { number, params }, steps });
+    await store.markRunning(id, 1 + (number % 2), 'wasm');
     // A made-up but plausible curve: a random floor, approached exponentially.
     const floor = 10 ** (-5 + 5 * rng.next());
     const rate = 0.002 + 0.004 * rng.next();
@@ -68,13 +68,13 @@ export function syntheticDb(dbPath: string, trials: number): void {
     for (let e = 1; e <= WEB_EVALS; e++) {
       const step = e * every;
       value = floor * (1 + 20 * Math.exp(-rate * step)) * (1 + 0.05 * rng.normal());
-      store.addMetrics(id, step, { rel_l1: value, 'rel_l1.median': value / 3, 'rel_l1.p90': value * 2, 'rel_l1.max': value * 40, train_loss: value * 1.2, lr: 0.01 * Math.exp(-step / 1000), steps_per_s: 3000 + 100 * rng.normal() });
+      await store.addMetrics(id, step, { rel_l1: value, 'rel_l1.median': value / 3, 'rel_l1.p90': value * 2, 'rel_l1.max': value * 40, train_loss: value * 1.2, lr: 0.01 * Math.exp(-step / 1000), steps_per_s: 3000 + 100 * rng.normal() });
     }
-    if (state === 'failed') store.finishTrial(id, { state, value: null, step: steps, error: 'the loss became NaN at step 2000 (synthetic)' });
-    else if (state === 'pruned') store.finishTrial(id, { state, value, step: steps, error: `asha: ${value.toPrecision(4)} at step 2000 is not in the top 1/3 (synthetic)` });
-    else store.finishTrial(id, { state, value, step: steps });
+    if (state === 'failed') await store.finishTrial(id, { state, value: null, step: steps, error: 'the loss became NaN at step 2000 (synthetic)' });
+    else if (state === 'pruned') await store.finishTrial(id, { state, value, step: steps, error: `asha: ${value.toPrecision(4)} at step 2000 is not in the top 1/3 (synthetic)` });
+    else await store.finishTrial(id, { state, value, step: steps });
   }
-  store.close();
+  await store.close();
 }
 
 export async function measureWeb(log: (line: string) => void): Promise<WebNumbers> {
@@ -82,14 +82,14 @@ export async function measureWeb(log: (line: string) => void): Promise<WebNumber
   try {
     const dbPath = path.join(dir, 'big.db');
     const made = performance.now();
-    syntheticDb(dbPath, WEB_TRIALS);
+    await syntheticDb(dbPath, WEB_TRIALS);
     log(`web view: a synthetic sweep of ${WEB_TRIALS} trials × ${WEB_EVALS} evaluations × 7 metrics written in ${((performance.now() - made) / 1000).toFixed(1)} s (${(fs.statSync(dbPath).size / 1e6).toFixed(0)} MB)`);
 
     const reportPath = path.join(dir, 'report.html');
     const started = performance.now();
-    const store = openReadStore(dbPath);
+    const store = await openReadStore(dbPath);
     const report = await buildReport(store, dbPath);
-    store.close();
+    await store.close();
     writeOutputFile(reportPath, report.html, { protect: [dbPath] });
     const reportSeconds = (performance.now() - started) / 1000;
     const reportMegabytes = fs.statSync(reportPath).size / 1e6;
@@ -112,7 +112,7 @@ async function measureBrowser(dbPath: string, reportPath: string): Promise<WebNu
   if (!fs.existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM}`;
   const { chromium } = await import('playwright-core');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-bench-chromium-'));
-  const store = openReadStore(dbPath);
+  const store = await openReadStore(dbPath);
   const server = await startServer({ store, dbPath, host: '127.0.0.1', port: 0 });
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -145,7 +145,7 @@ async function measureBrowser(dbPath: string, reportPath: string): Promise<WebNu
   } finally {
     await context.close();
     await server.close();
-    store.close();
+    await store.close();
     fs.rmSync(profile, { recursive: true, force: true });
   }
 }

@@ -27,15 +27,16 @@ import { EXIT_OK } from './errors.js';
 
 type Print = (text: string) => void;
 
-export async function explainCommand(dbPath: string, options: { trial?: number; json?: boolean }, print: Print, note: Print = () => {}): Promise<number> {
-  const store = openReadStore(dbPath);
+export async function explainCommand(location: string, options: { trial?: number; json?: boolean; sweep?: string }, print: Print, note: Print = () => {}): Promise<number> {
+  const store = await openReadStore(location, options.sweep !== undefined ? { sweep: options.sweep } : {});
+  const dbPath = store.location;
   let artifact: TrialArtifact;
   let alternative: { number: number; value: number } | undefined;
   try {
-    artifact = loadArtifact(store, dbPath, options.trial);
-    alternative = bestClosedForm(store, artifact.trial.number);
+    artifact = await loadArtifact(store, dbPath, options.trial);
+    alternative = await bestClosedForm(store, artifact.trial.number);
   } finally {
-    store.close();
+    await store.close();
   }
   if (hasNamedTargets(artifact.spec.problem)) return explainSeveral(artifact, alternative, options, print, note);
   const explanation = explainModel(artifact);
@@ -61,10 +62,10 @@ export async function explainCommand(dbPath: string, options: { trial?: number; 
 }
 
 /** Among kept models other than `except`, the best whose network collapses to an affine map. */
-function bestClosedForm(store: ReadStore, except: number): { number: number; value: number } | undefined {
-  for (const kept of store.keptModels()) {
+async function bestClosedForm(store: ReadStore, except: number): Promise<{ number: number; value: number } | undefined> {
+  for (const kept of await store.keptModels()) {
     if (kept.number === except) continue;
-    const blob = store.modelBlob(kept.number);
+    const blob = await store.modelBlob(kept.number);
     try {
       if (blob && collapseAffine(decodeModel(blob.data)).ok) return { number: kept.number, value: kept.value };
     } catch {

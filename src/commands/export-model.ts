@@ -3,14 +3,15 @@
 // the feature formulas, the standardisation, the head and the variables' trained ranges.
 import { backendFor, exportTfjsLayers, loadArtifactFromDb, EXPORT_FILES } from '../artifacts/index.js';
 import { formatMetric } from '../format.js';
+import { isPostgresUrl } from '../store/index.js';
 import { EXIT_OK } from './errors.js';
 
 type Print = (text: string) => void;
 
-export async function exportModelCommand(dbPath: string, options: { trial?: number; out: string; force?: boolean }, print: Print, generatedBy: string): Promise<number> {
-  const artifact = loadArtifactFromDb(dbPath, options.trial);
+export async function exportModelCommand(dbPath: string, options: { trial?: number; sweep?: string; out: string; force?: boolean }, print: Print, generatedBy: string): Promise<number> {
+  const artifact = await loadArtifactFromDb(dbPath, options.trial, options.sweep);
   const { backend } = await backendFor(artifact.trial.backend);
-  const result = await exportTfjsLayers(backend, artifact, options.out, generatedBy, { force: options.force ?? false, protect: [dbPath] });
+  const result = await exportTfjsLayers(backend, artifact, options.out, generatedBy, { force: options.force ?? false, protect: isPostgresUrl(dbPath) ? [] : [dbPath] });
   const { trial, spec, model } = artifact;
   const hidden = model.activations.length ? ` (${model.activations.join(', ')})` : '';
   print(

@@ -1,4 +1,4 @@
-// `sweepdeck importance DB [--include-pruned] [--json]`: ranks the swept parameters by how much of
+// `sweepdeck importance DB [--sweep NAME] [--include-pruned] [--json]`: ranks the swept parameters by how much of
 // the sweep metric they explain (fANOVA on a random forest, see analysis/importance.ts). With
 // --include-pruned, pruned trials count at the value they were stopped with (their rung's value):
 // under ASHA most trials end there, and what decided their fate is what matters. Read-only.
@@ -10,9 +10,13 @@ import { EXIT_OK, UsageError } from './errors.js';
 
 const BAR_WIDTH = 24;
 
-export function importanceCommand(dbPath: string, options: { json?: boolean; includePruned?: boolean }, print: (text: string) => void): number {
-  return useReadStore(dbPath, (store) =>
-    rankParameters(dbPath, store.sweep(), store.trials({ states: options.includePruned ? ['complete', 'pruned'] : ['complete'] }), store.counts().pruned, options, print),
+export async function importanceCommand(location: string, options: { json?: boolean; includePruned?: boolean; sweep?: string }, print: (text: string) => void): Promise<number> {
+  return useReadStore(
+    location,
+    async (store) =>
+      // What messages name: the file, or the URL without its password.
+      rankParameters(store.location, store.sweep(), await store.trials({ states: options.includePruned ? ['complete', 'pruned'] : ['complete'] }), (await store.counts()).pruned, options, print),
+    options.sweep !== undefined ? { sweep: options.sweep } : {},
   );
 }
 

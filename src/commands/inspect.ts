@@ -1,5 +1,5 @@
 // The read-only commands over a results DB: `best`, `show` and `export`. They only read the store.
-import { exportRows, toCsv, useReadStore, type TrialSummary } from '../store/index.js';
+import { exportRows, isPostgresUrl, toCsv, useReadStore, type ReadStore, type TrialSummary } from '../store/index.js';
 import { formatDuration, formatMetric, formatParamValue } from '../format.js';
 import { renderTable } from './table.js';
 import { hasNamedTargets, perTargetMetricKeys } from '../problem/targets.js';
@@ -9,7 +9,13 @@ import { writeOutputFile } from '../output/write-output.js';
 
 type Print = (text: string) => void;
 
-const withStore = useReadStore;
+/**
+ * `location`: a SQLite file or a postgresql:// URL; `sweep`: which sweep, where the DB holds several.
+ * A damaged SQLite DB shows what can be read, then fails naming the damage (useReadStore).
+ */
+function withStore<T>(location: string, sweep: string | undefined, use: (store: ReadStore) => Promise<T>): Promise<T> {
+  return useReadStore(location, use, sweep !== undefined ? { sweep } : {});
+}
 
 /** With named targets: every target's mean of every per-sample metric (other than the sweep metric itself); else undefined. */
 function severalTargetColumns(specJson: string, sweepMetric: string): string[] | undefined {
@@ -41,16 +47,18 @@ function jsonTrial(trial: TrialSummary) {
   };
 }
 
-export function bestCommand(dbPath: string, options: { top: number; json?: boolean }, print: Print): number {
-  return withStore(dbPath, (store) => {
+export async function bestCommand(location: string, options: { top: number; json?: boolean; sweep?: string }, print: Print): Promise<number> {
+  return withStore(location, options.sweep, async (store) => {
+    // What messages name: the file, or the URL without its password.
+    const dbPath = store.location;
     const sweep = store.sweep();
-    const best = store.best(options.top);
-    const kept = new Set(store.keptModels().map((k) => k.number));
+    const best = await store.best(options.top);
+    const kept = new Set((await store.keptModels()).map((k) => k.number));
     if (options.json) {
       print(JSON.stringify(best.map((t) => ({ ...jsonTrial(t), model_kept: kept.has(t.number) })), null, 2));
       return EXIT_OK;
     }
-    const counts = store.counts();
+    const counts = await store.counts();
     const summary = Object.entries(counts)
       .filter(([, n]) => n > 0)
       .map(([state, n]) => `${n} ${state}`)
@@ -78,7 +86,7 @@ export function bestCommand(dbPath: string, options: { top: number; json?: boole
       const shown = best.filter((t) => kept.has(t.number)).map((t) => t.number);
       print(`\nmodels kept${shown.length ? ` for trials ${shown.join(', ')}` : ''}${shown.length < kept.size ? ` (${kept.size} in all)` : ''}: sweepdeck predict|explain|export-model ${dbPath} --trial N`);
     }
-    const failed = store.trials({ states: ['failed'] });
+    const failed = await store.trials({ states: ['failed'] });
     if (failed.length) {
       print(`\n${failed.length} failed:`);
       for (const t of failed.slice(0, 5)) print(`  trial ${t.number}: ${t.error ?? 'no reason recorded'}`);
@@ -103,16 +111,17 @@ export function sparkline(values: (number | null)[]): string {
     .join('');
 }
 
-export function showCommand(dbPath: string, number: number, options: { json?: boolean }, print: Print): number {
-  return withStore(dbPath, (store) => {
+export async function showCommand(location: string, number: number, options: { json?: boolean; sweep?: string }, print: Print): Promise<number> {
+  return withStore(location, options.sweep, async (store) => {
+    const dbPath = store.location;
     const sweep = store.sweep();
-    const trial = store.trial(number);
+    const trial = await store.trial(number);
     if (!trial) {
-      const counts = Object.values(store.counts()).reduce((a, b) => a + b, 0);
+      const counts = Object.values(await store.counts()).reduce((a, b) => a + b, 0);
       throw new UsageError(`${dbPath} has no trial ${number} (it holds ${counts} trial${counts === 1 ? '' : 's'}, numbered from 0)`);
     }
-    const curve = store.curve(trial.id);
-    const kept = store.keptModels().find((k) => k.number === trial.number);
+    const curve = await store.curve(trial.id);
+    const kept = (await store.keptModels()).find((k) => k.number === trial.number);
     if (options.json) {
       print(JSON.stringify({ ...jsonTrial(trial), model_kept: kept !== undefined, config: trial.config, curve }, null, 2));
       return EXIT_OK;
@@ -153,13 +162,13 @@ export function showCommand(dbPath: string, number: number, options: { json?: bo
   });
 }
 
-export function exportCommand(dbPath: string, options: { format: string; out?: string; force?: boolean }, print: Print): number {
+export async function exportCommand(dbPath: string, options: { format: string; out?: string; force?: boolean; sweep?: string }, print: Print): Promise<number> {
   if (options.format !== 'csv' && options.format !== 'json') throw new UsageError(`--format expects csv or json, got "${options.format}"`);
   // Written inside the read, so that on a damaged DB what could be read is exported before the error.
-  withStore(dbPath, (store) => {
-    const rows = exportRows(store);
+  await withStore(dbPath, options.sweep, async (store) => {
+    const rows = await exportRows(store);
     const text = options.format === 'csv' ? toCsv(rows) : JSON.stringify(rows, null, 2);
-    if (options.out) writeOutputFile(options.out, text.endsWith('\n') ? text : `${text}\n`, { force: options.force ?? false, protect: [dbPath] });
+    if (options.out) writeOutputFile(options.out, text.endsWith('\n') ? text : `${text}\n`, { force: options.force ?? false, protect: isPostgresUrl(dbPath) ? [] : [dbPath] });
     else print(text.replace(/\n$/, ''));
   });
   return EXIT_OK;

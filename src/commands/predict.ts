@@ -25,6 +25,7 @@ export const EXIT_FLAGGED = 3;
 
 export interface PredictOptions {
   trial?: number;
+  sweep?: string;
   input: string;
   check?: boolean;
   json?: boolean;
@@ -35,7 +36,7 @@ export async function predictCommand(dbPath: string, options: PredictOptions, pr
   const read = await readBoundedInput(options.input, MAX_INPUT_BYTES);
   if (!read.ok) throw new UsageError(`cannot read --input ${options.input === '-' ? '- (stdin)' : options.input}: ${read.reason}`);
   const text = read.text;
-  const artifact = loadArtifactFromDb(dbPath, options.trial);
+  const artifact = await loadArtifactFromDb(dbPath, options.trial, options.sweep);
   const predictor = makePredictor(artifact);
   const rows = readInputCsv(text, source, options.check ? [...predictor.inputs, ...predictor.checkInputs] : predictor.inputs);
   const { backend, note: backendNote } = await backendFor(artifact.trial.backend);

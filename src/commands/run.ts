@@ -4,9 +4,9 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { loadSweepFile } from '../spec/load.js';
-import { checkWritable, openReadStore, openWriteStore, type SweepRecord } from '../store/index.js';
+import { checkWritable, isPostgresUrl, openReadStore, openSweepStore, redactUrl, type SweepRecord } from '../store/index.js';
 import { chooseBackend, type BackendChoice } from '../train/backend-choice.js';
-import { runSweep } from '../run/orchestrator.js';
+import { defaultLiveness, defaultOwner, runSweep } from '../run/orchestrator.js';
 import { describeEstimate, estimateTrialMemory, memoryBudget, workersThatFit } from '../train/memory-estimate.js';
 import { describeStop } from '../run/stop-rules.js';
 import { lineReporter } from '../run/line-reporter.js';
@@ -70,16 +70,23 @@ export async function runCommand(file: string, flags: RunFlags, io: CommandIO): 
   return runLoadedSweep(loaded.spec, sweepRecord(loaded.spec, loaded.source.text), dbPath, { ...flags, createFolder: flags.db === undefined, ...(table ? { table } : {}) }, io);
 }
 
-export type ResumeFlags = Omit<RunFlags, 'db' | 'steps'>;
+export type ResumeFlags = Omit<RunFlags, 'db' | 'steps'> & {
+  /** The sweep to continue, where the DB holds more than one. */
+  sweep?: string;
+};
 
-/** `sweepdeck resume DB`: continues the sweep stored in the DB, with the spec stored there (no sweep file needed). */
+/**
+ * `sweepdeck resume DB` and `sweepdeck agent URL --sweep NAME`: continue (or join) the sweep stored
+ * in the DB, with the spec stored there (no sweep file needed). On PostgreSQL any number of these
+ * run at once, on any machines: each claims trials until the sweep is done.
+ */
 export async function resumeCommand(dbPath: string, flags: ResumeFlags, io: CommandIO): Promise<number> {
-  const reader = openReadStore(dbPath);
+  const reader = await openReadStore(dbPath, flags.sweep !== undefined ? { sweep: flags.sweep } : {});
   let record: SweepRecord;
   try {
     record = reader.sweep();
   } finally {
-    reader.close();
+    await reader.close();
   }
   const spec = JSON.parse(record.specJson) as SweepSpec;
   // A data sweep reads its table again from where it was, and only if it is unchanged.
@@ -96,10 +103,16 @@ async function runLoadedSweep(
 ): Promise<number> {
   const decision = await chooseBackend(flags.backend);
   if (decision.error) throw new UsageError(decision.error);
-  // The default folder is ours to create, once the input is known to be good; an explicit --db folder is not.
-  if (flags.createFolder) createDefaultFolder(dirname(dbPath));
-  const unwritable = checkWritable(dbPath);
-  if (unwritable) throw new UsageError(`cannot write the results DB ${dbPath}: ${unwritable}`);
+  const remote = isPostgresUrl(dbPath);
+  if (!remote) {
+    // The default folder is ours to create, once the input is known to be good; an explicit --db folder is not.
+    if (flags.createFolder) createDefaultFolder(dirname(dbPath));
+    const unwritable = checkWritable(dbPath);
+    if (unwritable) throw new UsageError(`cannot write the results DB ${dbPath}: ${unwritable}`);
+  }
+  // What is printed: a URL's password never is.
+  const shown = remote ? redactUrl(dbPath) : dbPath;
+  const readArgs = remote ? `${shown} --sweep ${spec.name}` : shown;
 
   if (decision.note) io.err(decision.note);
   const cores = availableParallelism();
@@ -122,16 +135,16 @@ async function runLoadedSweep(
     workers = 1;
   }
 
-  const store = openWriteStore(dbPath, record);
+  const store = await openSweepStore(dbPath, record, { liveness: defaultLiveness(), onWaiting: (message) => io.err(message) });
   let storeClosed = false;
-  const closeStore = () => {
+  const closeStore = async () => {
     if (storeClosed) return;
     storeClosed = true;
     try {
-      store.close();
+      await store.close();
     } catch (error) {
       // The last flush failed (the disk filled up, the file went read-only): committed trials are intact.
-      io.err(`error: could not write the last metrics to ${dbPath}: ${(error as Error).message}; every committed trial is intact`);
+      io.err(`error: could not write the last metrics to ${shown}: ${(error as Error).message}; every committed trial is intact`);
     }
   };
   const controller = new AbortController();
@@ -142,7 +155,9 @@ async function runLoadedSweep(
       ? await startLiveDashboard({
           stdout: process.stdout,
           stdin: process.stdin,
-          dbPath,
+          // The earlier trials and kept-model marks come from a SQLite file; on PostgreSQL the live
+          // dashboard shows this process's trials (`watch URL --sweep NAME` shows everyone's).
+          ...(remote ? {} : { dbPath }),
           onInterrupt: () => onSignal('SIGINT'),
           print: io.out,
           parameters: spec.parameters,
@@ -168,7 +183,8 @@ async function runLoadedSweep(
     const result = await runSweep({
       spec,
       store,
-      dbPath,
+      dbPath: shown,
+      owner: defaultOwner(),
       workers,
       backend: decision.backend,
       emit: dashboard?.emit ?? lineReporter(spec.metric.name, io.out),
@@ -181,22 +197,22 @@ async function runLoadedSweep(
     });
     // The run is over: give up the DB before the dashboard waits for q, so another run or a
     // `watch` sees the sweep as finished while this one is still on screen.
-    closeStore();
+    await closeStore();
     // Waits for q when the sweep ran to its end, then restores the terminal and prints the summary.
     await dashboard?.finish();
-    if (result.best) io.out(`see: npx sweepdeck best ${dbPath}   ·   npx sweepdeck show ${dbPath} ${result.best.number}`);
-    if (result.stopped && result.stopReason?.kind !== 'signal') io.out(`continue with: npx sweepdeck resume ${dbPath}`);
+    if (result.best) io.out(`see: npx sweepdeck best ${readArgs}   ·   npx sweepdeck show ${readArgs} ${result.best.number}`);
+    if (result.stopped && result.stopReason?.kind !== 'signal') io.out(`continue with: npx sweepdeck ${remote ? 'agent' : 'resume'} ${readArgs}`);
     if (signalled) return signalled === 'SIGINT' ? 130 : 143;
     switch (result.stopReason?.kind) {
       case 'store-error':
         io.err(`error: ${describeStop(result.stopReason)}`);
         return EXIT_RUNTIME;
       case 'max-failures':
-        io.err(`error: ${describeStop(result.stopReason)} (the reasons are above, and in the error column of ${dbPath}'s trials table)`);
+        io.err(`error: ${describeStop(result.stopReason)} (the reasons are above, and in the error column of ${shown}'s trials table)`);
         return EXIT_RUNTIME;
     }
     if (result.counts.complete === 0 && result.counts.failed > 0) {
-      io.err(`every trial failed (the reasons are above, and in the error column of ${dbPath}'s trials table)`);
+      io.err(`every trial failed (the reasons are above, and in the error column of ${shown}'s trials table)`);
       return EXIT_RUNTIME;
     }
     return EXIT_OK;
@@ -204,6 +220,6 @@ async function runLoadedSweep(
     dashboard?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    closeStore();
+    await closeStore();
   }
 }

@@ -1,7 +1,8 @@
-// `sweepdeck serve DB [--port 8080] [--host 127.0.0.1] [--open]` and `sweepdeck report DB -o FILE`:
+// `sweepdeck serve DB [--sweep NAME] [--port 8080] [--host 127.0.0.1] [--open]` and
+// `sweepdeck report DB [--sweep NAME] -o FILE`:
 // the web view of a results DB, live over HTTP or as one HTML file. Both only read the DB.
 import { spawn } from 'node:child_process';
-import { openReadStore } from '../store/index.js';
+import { isPostgresUrl, openReadStore } from '../store/index.js';
 import { isLoopback, startServer } from '../web/server.js';
 import { buildReport } from '../web/report.js';
 import { checkOutputFile, writeOutputFile } from '../output/write-output.js';
@@ -13,6 +14,8 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 
 export interface ServeFlags {
+  /** Which sweep, where the DB (a PostgreSQL database) holds several. */
+  sweep?: string;
   port: number;
   host: string;
   open?: boolean;
@@ -25,13 +28,15 @@ export function parsePort(raw: string): number {
 }
 
 /** Serves until SIGINT/SIGTERM; resolves with the exit code. */
-export async function serveCommand(dbPath: string, flags: ServeFlags, print: Print, note: Print): Promise<number> {
-  const store = openReadStore(dbPath);
+export async function serveCommand(location: string, flags: ServeFlags, print: Print, note: Print): Promise<number> {
+  const store = await openReadStore(location, flags.sweep !== undefined ? { sweep: flags.sweep } : {});
+  // What the page and messages name: the file, or the URL without its password.
+  const dbPath = store.location;
   let server;
   try {
     server = await startServer({ store, dbPath, host: flags.host, port: flags.port, log: note });
   } catch (error) {
-    store.close();
+    await store.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} on ${flags.host} is in use: pick another with --port (0 picks a free one)`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') throw new UsageError(`cannot listen on ${flags.host}:${flags.port}: ${(error as Error).message}`);
@@ -48,7 +53,7 @@ export async function serveCommand(dbPath: string, flags: ServeFlags, print: Pri
     process.once('SIGTERM', stop);
   });
   await server.close();
-  store.close();
+  await store.close();
   return EXIT_OK;
 }
 
@@ -63,16 +68,16 @@ function openBrowser(url: string, note: Print): void {
   }
 }
 
-export async function reportCommand(dbPath: string, flags: { out: string; force?: boolean }, print: Print): Promise<number> {
+export async function reportCommand(location: string, flags: { out: string; force?: boolean; sweep?: string }, print: Print): Promise<number> {
   const started = performance.now();
-  const output = { force: flags.force ?? false, protect: [dbPath], flag: '-o' };
+  const output = { force: flags.force ?? false, protect: isPostgresUrl(location) ? [] : [location], flag: '-o' };
   checkOutputFile(flags.out, output);
-  const store = openReadStore(dbPath);
+  const store = await openReadStore(location, flags.sweep !== undefined ? { sweep: flags.sweep } : {});
   let report;
   try {
-    report = await buildReport(store, dbPath);
+    report = await buildReport(store, store.location);
   } finally {
-    store.close();
+    await store.close();
   }
   writeOutputFile(flags.out, report.html, output);
   const mb = (Buffer.byteLength(report.html) / 1e6).toFixed(1);

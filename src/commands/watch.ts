@@ -8,13 +8,15 @@ import { EXIT_OK, UsageError } from './errors.js';
 export interface WatchFlags {
   /** Milliseconds between looks at the DB. */
   interval: number;
+  sweep?: string;
 }
 
 export const DEFAULT_WATCH_INTERVAL_MS = 250;
 
-export async function watchCommand(dbPath: string, flags: WatchFlags): Promise<number> {
+export async function watchCommand(location: string, flags: WatchFlags): Promise<number> {
   // The same checks and errors as best/show: a missing file or one that is not a sweepdeck DB exits 2.
-  const store = openReadStore(dbPath);
+  const store = await openReadStore(location, flags.sweep !== undefined ? { sweep: flags.sweep } : {});
+  const dbPath = store.location;
   try {
     if (!dashboardSupported(process.stdout)) {
       throw new UsageError(`watch draws a dashboard and needs a terminal; without one, use: sweepdeck best ${dbPath}   ·   sweepdeck show ${dbPath} NUMBER`);
@@ -22,6 +24,6 @@ export async function watchCommand(dbPath: string, flags: WatchFlags): Promise<n
     await watchDashboard({ store, dbPath, intervalMs: flags.interval, stdout: process.stdout, stdin: process.stdin });
     return EXIT_OK;
   } finally {
-    store.close();
+    await store.close();
   }
 }

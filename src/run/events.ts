@@ -32,7 +32,8 @@ export type SweepEvent =
     }
   /** Something the user should know that is not about one trial (a budget ran out, a target was reached). */
   | { type: 'notice'; message: string }
-  | { type: 'trial-started'; number: number; params: Params; worker: number; backend: BackendName }
+  /** `owner`: the machine and agent running it (several agents can share one sweep). */
+  | { type: 'trial-started'; number: number; params: Params; worker: number; backend: BackendName; owner?: { host: string; agent: string } }
   | { type: 'trial-eval'; number: number; step: number; steps: number; metrics: MetricValues }
   | {
       type: 'trial-finished';

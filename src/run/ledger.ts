@@ -1,11 +1,12 @@
 // The orchestrator's picture of the sweep's trials: loaded from the DB when a run starts, then
-// kept up to date by the orchestrator (the DB's only writer) as trials start, report and end.
+// kept up to date by the orchestrator as its trials start, report and end, and refreshed from the
+// DB's deltas (apply) so it also sees what other agents run (like Optuna's _CachedStorage).
 // Planners read it as their history and pruners as the other trials' curves, so both decide
 // from exactly what the DB holds without querying it on the hot path.
 import type { Params } from '../search/space.js';
 import type { TrialRecord } from '../search/planner.js';
 import type { CurveRecord } from '../prune/pruner.js';
-import type { StoredTrial } from '../store/index.js';
+import type { LedgerDelta, StoredTrial } from '../store/index.js';
 
 const DONE = new Set(['complete', 'pruned', 'failed']);
 
@@ -28,6 +29,32 @@ export class SweepLedger {
     for (const p of points) {
       if (p.value !== null) this.entries.get(p.number)?.curve.set(p.step, p.value);
     }
+  }
+
+  /**
+   * Takes in what other processes changed in the DB (SweepStore.changes): their trials' states,
+   * values and sweep-metric curves. Trials in `local` (running in this process) are left alone:
+   * this process knows more about them than the DB does, until their metrics are flushed.
+   */
+  apply(delta: LedgerDelta, local: ReadonlySet<number>): void {
+    const curves = new Map<number, Map<number, number>>();
+    for (const p of delta.points) {
+      if (p.value === null) continue;
+      let curve = curves.get(p.number);
+      if (!curve) curves.set(p.number, (curve = new Map()));
+      curve.set(p.step, p.value);
+    }
+    for (const t of delta.trials) {
+      if (local.has(t.number)) continue;
+      this.entries.set(t.number, { ...t, curve: curves.get(t.number) ?? new Map() });
+    }
+  }
+
+  /** Trials the ledger sees running that are not in `local`: another process runs them (or ran them and went silent). */
+  runningElsewhere(local: ReadonlySet<number>): number {
+    let n = 0;
+    for (const e of this.entries.values()) if ((e.state === 'running' || e.state === 'queued') && !local.has(e.number)) n++;
+    return n;
   }
 
   isDone(number: number): boolean {

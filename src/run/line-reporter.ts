@@ -18,7 +18,10 @@ export function lineReporter(metricName: string, write: (line: string) => void):
         );
         break;
       case 'trial-started':
-        write(`${counter()} trial ${event.number} started on worker ${event.worker}: ${formatParams(event.params) || '(no parameters)'}`);
+        write(
+          `${counter()} trial ${event.number} started on worker ${event.worker}: ${formatParams(event.params) || '(no parameters)'}` +
+            (event.owner ? ` [${event.owner.host} agent ${event.owner.agent}]` : ''),
+        );
         break;
       case 'trial-eval':
         break;

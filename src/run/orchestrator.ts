@@ -3,7 +3,9 @@
 // only writer), and emits events. Data flows one way: planner → pool → store → events.
 import { hasNamedTargets, perTargetMetricKeys } from '../problem/targets.js';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import { makePlanner } from '../search/planner.js';
 import { resolveTrial } from '../spec/resolve.js';
@@ -11,7 +13,7 @@ import type { Params } from '../search/space.js';
 import { CONTINUE, makePruner, type PruneDecision, type Pruner } from '../prune/pruner.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { ProblemTable } from '../data/problem-table.js';
-import type { WriteStore } from '../store/index.js';
+import type { Liveness, SweepStore, TrialOwner } from '../store/index.js';
 import type { BackendName } from '../train/backend-choice.js';
 import type { TrialOutcome } from '../train/trainer.js';
 import { VerdictSlot, type ControlMessage, type TrialTask, type WorkerMessage, type WorkerSetup } from '../train/protocol.js';
@@ -21,8 +23,13 @@ import type { BestSoFar, SweepEvent, TrialEndState } from './events.js';
 
 export interface RunOptions {
   spec: SweepSpec;
-  store: WriteStore;
+  store: SweepStore;
+  /** Where the sweep lives, for reporters (a path, or a URL without its password). */
   dbPath: string;
+  /** This process, as the DB records who runs each trial (default: this host and a fresh agent id). */
+  owner?: TrialOwner;
+  /** How often this process heartbeats its trials, and after how long another process's silent trial is taken back. */
+  liveness?: Liveness;
   workers: number;
   backend: BackendName;
   /** What the backend runs on, in words, for reporters. */
@@ -49,6 +56,22 @@ export interface SweepResult {
 
 /** How often buffered metrics are written, at most. */
 const FLUSH_INTERVAL_MS = 250;
+/** How often the ledger takes in what other agents wrote (their trials and curves, for the pruner). */
+const REFRESH_INTERVAL_MS = 1000;
+
+/** Heartbeat every 5 s; a trial silent for 30 s is presumed abandoned (SWEEPDECK_HEARTBEAT_S / SWEEPDECK_GRACE_S override). */
+export function defaultLiveness(env: NodeJS.ProcessEnv = process.env): Liveness {
+  const seconds = (raw: string | undefined, fallback: number) => {
+    const value = Number(raw);
+    return raw !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  return { heartbeatSeconds: seconds(env.SWEEPDECK_HEARTBEAT_S, 5), graceSeconds: seconds(env.SWEEPDECK_GRACE_S, 30) };
+}
+
+/** This process as a trial owner: the host name and a short random agent id. */
+export function defaultOwner(): TrialOwner {
+  return { host: hostname(), agent: randomUUID().slice(0, 8) };
+}
 
 /** The device a backend computes on, in words; the native TensorFlow backend names its GPU (or CPU) itself. */
 export function describeDevice(backend: BackendName): string {
@@ -63,10 +86,14 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   const planner = makePlanner(spec);
   const pruner = options.pruner !== undefined ? options.pruner : makePruner(spec);
   const rules: StopRules = { ...options.limits, goal: spec.metric.goal, ...(spec.metric.target !== undefined ? { target: spec.metric.target } : {}) };
-  const ledger = new SweepLedger(store.trialRecords(), store.metricPoints(spec.metric.name));
+  const owner = options.owner ?? defaultOwner();
+  const liveness = options.liveness ?? defaultLiveness();
+  const ledger = new SweepLedger(await store.trialRecords(), await store.metricPoints(spec.metric.name));
+  /** Trial numbers running in this process: the ledger keeps its own view of them. */
+  const local = new Set<number>();
   const alreadyDone = ledger.countDone();
   const counts: Record<TrialEndState, number> = { complete: 0, pruned: 0, failed: 0 };
-  let best: BestSoFar | null = store.best();
+  let best: BestSoFar | null = await store.best();
   let interrupted = 0;
   let stopReason: StopReason | undefined;
   const controls = new Map<number, MessagePort>();
@@ -85,10 +112,10 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     }
   };
   /** Store writes that fail (disk full, DB made read-only) end the sweep instead of crashing it. */
-  const guarded = <T>(write: () => T): T | undefined => {
+  const guarded = async <T>(write: () => Promise<T>): Promise<T | undefined> => {
     if (stopReason?.kind === 'store-error') return undefined;
     try {
-      return write();
+      return await write();
     } catch (error) {
       stop({ kind: 'store-error', message: (error as Error).message });
       return undefined;
@@ -127,7 +154,13 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     ...(rules.timeBudgetSeconds !== undefined ? { timeBudgetSeconds: rules.timeBudgetSeconds } : {}),
     ...(hasNamedTargets(spec.problem) ? { targetMetrics: perTargetMetricKeys(spec.problem) } : {}),
   });
-  const flushTimer = setInterval(() => guarded(() => store.flush()), FLUSH_INTERVAL_MS);
+  const flushTimer = setInterval(() => void guarded(() => store.flush()), FLUSH_INTERVAL_MS);
+  const heartbeatTimer = setInterval(() => void guarded(() => store.heartbeat()), liveness.heartbeatSeconds * 1000);
+  const refresh = async () => {
+    const delta = await guarded(() => store.changes());
+    if (delta) ledger.apply(delta, local);
+  };
+  const refreshTimer = setInterval(() => void refresh(), REFRESH_INTERVAL_MS);
 
   /** A worker whose backend broke (wasm out of memory aborts the module) is replaced by a fresh thread. */
   const retireWorker = async (threadId: number) => {
@@ -135,16 +168,21 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     await pool.threads.find((t) => t.threadId === threadId)?.terminate();
   };
 
-  const runTrial = async (number: number, params: Params): Promise<void> => {
+  const runTrial = async (id: number, number: number, params: Params): Promise<void> => {
     const trialStarted = performance.now();
     const resolved = resolveTrial(spec, number, params);
-    const id = guarded(() =>
-      store.insertTrial({ number, params, config: resolved.ok ? resolved.config : null, steps: resolved.ok ? resolved.config.training.steps : 0 }),
-    );
-    if (id === undefined) return;
+    local.add(number);
     ledger.started(number, params);
-    const finish = (outcome: { state: TrialEndState; value: number | null; step: number; error?: string }, model?: TrialOutcome['model']) => {
-      if (guarded(() => store.finishTrial(id, outcome, model)) === undefined && stopReason?.kind === 'store-error') return;
+    const finish = async (outcome: { state: TrialEndState; value: number | null; step: number; error?: string }, model?: TrialOutcome['model']) => {
+      const recorded = await guarded(() => store.finishTrial(id, outcome, model));
+      local.delete(number);
+      if (recorded === undefined && stopReason?.kind === 'store-error') return;
+      if (recorded === false) {
+        // This process was presumed dead (no heartbeat within the grace period) and the trial went
+        // back to the queue: whoever claimed it since records it; this late result is not doubled.
+        emit({ type: 'notice', message: `trial ${number}: result discarded, the trial was taken back after this agent missed its heartbeats and runs elsewhere` });
+        return;
+      }
       ledger.finished(number, outcome.state, outcome.value, outcome.step);
       counts[outcome.state]++;
       if (outcome.state === 'complete' && outcome.value !== null && isBetter(outcome.value, best)) best = { number, value: outcome.value };
@@ -157,7 +195,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
       }
     };
     if (!resolved.ok) {
-      finish({ state: 'failed', value: null, step: 0, error: `invalid trial configuration: ${resolved.path.join('.')}: ${resolved.message}` });
+      await finish({ state: 'failed', value: null, step: 0, error: `invalid trial configuration: ${resolved.path.join('.')}: ${resolved.message}` });
       return;
     }
 
@@ -173,11 +211,12 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     const handle = (message: WorkerMessage) => {
       if (message.type === 'started') {
         worker = message.worker;
-        guarded(() => store.markRunning(id, message.worker, message.backend));
-        emit({ type: 'trial-started', number, params, worker: message.worker, backend: message.backend });
+        // Not awaited: the store applies its writes in the order they are made.
+        void guarded(() => store.markRunning(id, message.worker, message.backend));
+        emit({ type: 'trial-started', number, params, worker: message.worker, backend: message.backend, owner });
         return;
       }
-      guarded(() => store.addMetrics(id, message.step, message.metrics));
+      void guarded(() => store.addMetrics(id, message.step, message.metrics));
       lastStep = message.step;
       const value = message.metrics[spec.metric.name];
       ledger.evaluated(number, message.step, value);
@@ -206,7 +245,8 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     if (outcome.workerBroken && worker !== undefined) await retireWorker(worker);
 
     if (outcome.state === 'stopped') {
-      guarded(() => store.requeueTrial(id));
+      await guarded(() => store.requeueTrial(id));
+      local.delete(number);
       ledger.requeued(number);
       interrupted++;
       emit({ type: 'trial-interrupted', number, step: outcome.step });
@@ -214,42 +254,80 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     }
     if (outcome.state === 'pruned') {
       const at = prunedAt ?? { step: outcome.step, value: outcome.value ?? Number.NaN, reason: 'pruned' };
-      finish({ state: 'pruned', value: at.value, step: at.step, error: `${spec.earlyTerminate?.type ?? 'pruner'}: ${at.reason}` });
+      await finish({ state: 'pruned', value: at.value, step: at.step, error: `${spec.earlyTerminate?.type ?? 'pruner'}: ${at.reason}` });
       return;
     }
-    finish(
+    await finish(
       { state: outcome.state, value: outcome.state === 'complete' ? outcome.value : null, step: outcome.step, ...(outcome.error ? { error: outcome.error } : {}) },
       outcome.state === 'complete' ? outcome.model : undefined,
     );
   };
 
-  // Trials run in plan order; one left queued or running by an earlier run keeps the parameters
-  // it was planned with (an adaptive planner asked for them with the history of that moment).
-  let next = 0;
-  const takeNext = (): { number: number; params: Params } | undefined => {
-    while (next < planner.total && ledger.isDone(next)) next++;
-    if (next >= planner.total) return undefined;
-    const number = next++;
-    return { number, params: ledger.plannedParams(number) ?? planner.ask(number, ledger.plannerHistory(number)) };
-  };
+  // Trials are claimed from the store in plan order: a queued one first (one left by an earlier
+  // run, or taken back from a silent agent, keeps the parameters it was planned with: an adaptive
+  // planner asked for them with the history of that moment), else the next number. The planner is
+  // asked inside the claim, after the ledger took in every trial claimed before, on any machine.
+  const claimNext = () =>
+    guarded(() =>
+      store.claimTrial({
+        owner,
+        total: planner.total,
+        sync: (delta) => ledger.apply(delta, local),
+        plan: (number, stored) => {
+          const params = (stored as Params | undefined) ?? planner.ask(number, ledger.plannerHistory(number));
+          const resolved = resolveTrial(spec, number, params);
+          return { params, config: resolved.ok ? resolved.config : null, steps: resolved.ok ? resolved.config.training.steps : 0 };
+        },
+      }),
+    );
+  let exhausted = false;
+  const claimedHere = new Set<number>();
   const running = new Set<Promise<void>>();
   try {
     while (!stopReason) {
-      const trial = takeNext();
-      if (trial === undefined) break;
-      const done: Promise<void> = runTrial(trial.number, trial.params).finally(() => running.delete(done));
+      const claimed = await claimNext();
+      if (stopReason) break;
+      if (claimed === undefined) {
+        // Nothing to claim now. Trials still running elsewhere may yet come back to the queue (their
+        // agent may be gone): wait for ours, or a while, and ask again; with none, the sweep is done.
+        if (running.size > 0) {
+          await Promise.race(running);
+          continue;
+        }
+        await refresh();
+        if (ledger.runningElsewhere(local) === 0) {
+          exhausted = true;
+          break;
+        }
+        await sleep(liveness.heartbeatSeconds * 1000, undefined, options.signal ? { signal: options.signal } : {}).catch(() => {});
+        continue;
+      }
+      claimedHere.add(claimed.number);
+      const done: Promise<void> = runTrial(claimed.id, claimed.number, claimed.params as Params).finally(() => running.delete(done));
       running.add(done);
       if (running.size >= workers) await Promise.race(running);
     }
     await Promise.all(running);
   } finally {
     clearInterval(flushTimer);
+    clearInterval(heartbeatTimer);
+    clearInterval(refreshTimer);
     deadline?.cancel();
-    guarded(() => store.flush());
+    await guarded(() => store.flush());
     await pool.destroy();
   }
+  // Other agents may have found a better trial than this process did.
+  best = (await guarded(() => store.best())) ?? best;
   // Reaching the target is the sweep's goal met: it ends done, not stopped, and there is nothing to resume.
-  const stopped = stopReason !== undefined && stopReason.kind !== 'target' && (stopsRunningTrials(stopReason) || next < planner.total);
+  // Stopped: something is left to run (a trial was interrupted, or some planned number was never claimed).
+  const unclaimed = () => {
+    // Counted, never by listing the plan (a run_cap of 1e12 is a number, not an array): the numbers
+    // done or claimed here, against the plan's size.
+    let covered = ledger.countDone();
+    for (const n of claimedHere) if (!ledger.isDone(n)) covered++;
+    return covered < planner.total;
+  };
+  const stopped = stopReason !== undefined && stopReason.kind !== 'target' && (stopsRunningTrials(stopReason) || (!exhausted && unclaimed()));
   const result: SweepResult = { counts, interrupted, best, stopped, ...(stopReason ? { stopReason } : {}) };
   emit({ type: 'sweep-finished', counts, interrupted, best, stopped, seconds: (performance.now() - sweepStarted) / 1000 });
   return result;

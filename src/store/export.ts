@@ -13,8 +13,8 @@ const TRAILING_COLUMNS = ['step', 'backend', 'worker', 'error', 'started_at', 'f
  * worker, error, started_at, finished_at, duration_s. Every row has every column (null where a
  * trial has no such parameter or metric).
  */
-export function exportRows(store: ReadStore): ExportRow[] {
-  const flat = store.trials().map(flattenTrial);
+export async function exportRows(store: ReadStore): Promise<ExportRow[]> {
+  const flat = (await store.trials()).map(flattenTrial);
   const columns = columnOrder(flat);
   return flat.map((row) => Object.fromEntries(columns.map((column) => [column, row[column] ?? null])));
 }

@@ -3,11 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { identify, insertSweep, migrate, readSweep, type Identity } from './schema.js';
+import { identify, insertSweep, migrate, readSweep, requeueOrphans, type Identity } from './schema.js';
 import { claimWriter, holdHere, liveWriter, lockKey } from './writer-lock.js';
 import { WriteStore, closeConnection } from './write.js';
-import { ReadStore } from './read.js';
+import { SqliteReadStore, type ReadStore } from './read.js';
+import type { Liveness, SweepStore } from './types.js';
 import { findDamage, isCorruption, salvageAdvice } from './damage.js';
+import { isPostgresUrl } from './pg/connection.js';
+import { openPgReadStore, openPgWriteStore } from './pg/open.js';
 
 export type StoreErrorCode = 'not_a_sweep_db' | 'newer_schema' | 'not_writable' | 'different_sweep' | 'not_found' | 'locked' | 'damaged';
 
@@ -46,7 +49,7 @@ const BUSY_TIMEOUT_MS = 5000;
  * existing one only when it holds the same sweep (same specHash). A DB that is refused is not
  * modified; a DB this call created is removed again when anything fails.
  */
-export function openWriteStore(dbPath: string, sweep: SweepRecord): WriteStore {
+export async function openWriteStore(dbPath: string, sweep: SweepRecord): Promise<WriteStore> {
   const existed = fs.existsSync(dbPath);
   if (existed) {
     // Everything that can refuse an existing file is checked on a read-only connection first.
@@ -87,11 +90,14 @@ export function openWriteStore(dbPath: string, sweep: SweepRecord): WriteStore {
           insertSweep(connection, sweep);
         }
         claimWriter(connection);
+        // Trials left running by a process that is gone (this one holds the DB now): back in the
+        // queue, their partial metrics dropped, and counted as retried.
+        requeueOrphans(connection);
         return existing ?? sweep;
       })
       .immediate();
     holdHere(key);
-    return new WriteStore(connection, stored, key);
+    return new WriteStore(connection, stored, key, dbPath);
   } catch (error) {
     if (db?.open) closeConnection(db);
     if (!existed) removeDbFiles(dbPath);
@@ -99,8 +105,32 @@ export function openWriteStore(dbPath: string, sweep: SweepRecord): WriteStore {
   }
 }
 
-/** Opens an existing DB read-only (for best/show/export/watch); never creates or changes the file. */
-export function openReadStore(dbPath: string): ReadStore {
+/**
+ * Opens the sweep at `location` for writing: a SQLite file (openWriteStore) or a sweep in a
+ * PostgreSQL database (a postgresql:// URL), created or continued.
+ */
+export async function openSweepStore(location: string, sweep: SweepRecord, options: { liveness: Liveness; onWaiting?: (message: string) => void }): Promise<SweepStore> {
+  if (isPostgresUrl(location)) return openPgWriteStore(location, sweep, options);
+  return openWriteStore(location, sweep);
+}
+
+/**
+ * Opens an existing sweep read-only (for best/show/export/watch): a SQLite file, never created or
+ * changed, or a sweep in a PostgreSQL database. `sweep` names the sweep; it is needed only where
+ * the DB holds more than one.
+ */
+export async function openReadStore(dbPath: string, options: { sweep?: string } = {}): Promise<ReadStore> {
+  if (isPostgresUrl(dbPath)) return openPgReadStore(dbPath, options);
+  const store = await openSqliteReadStore(dbPath);
+  if (options.sweep !== undefined && options.sweep !== store.sweep().name) {
+    const held = store.sweep().name;
+    await store.close();
+    throw new StoreError('different_sweep', dbPath, `${dbPath} has no sweep "${options.sweep}"; it holds: ${held}`);
+  }
+  return store;
+}
+
+async function openSqliteReadStore(dbPath: string): Promise<ReadStore> {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dbPath);
@@ -119,7 +149,7 @@ export function openReadStore(dbPath: string): ReadStore {
     // models table, and the model queries (models.ts) answer "none kept" for it.
     const sweep = readSweep(db);
     if (!sweep) throw notOurs(dbPath, 'it holds no sweep');
-    return new ReadStore(db, sweep);
+    return new SqliteReadStore(db, sweep, dbPath);
   } catch (error) {
     db?.close();
     throw toStoreError(error, dbPath);
@@ -127,29 +157,31 @@ export function openReadStore(dbPath: string): ReadStore {
 }
 
 /**
- * Opens `dbPath` read-only, runs `use` and closes it. A damaged DB still gives what can be read:
- * when any read met damage, a StoreError('damaged') naming it is thrown after `use` is done (so
- * what it printed stays shown); when `use` itself cannot go on, the same error instead of SQLite's.
+ * Opens `location` read-only (openReadStore), runs `use` and closes it. A damaged SQLite DB still
+ * gives what can be read: when any read met damage, a StoreError('damaged') naming it is thrown
+ * after `use` is done (so what it printed stays shown); when `use` itself cannot go on, the same
+ * error instead of SQLite's. On PostgreSQL there is no quick_check: `use` runs as it is.
  */
-export function useReadStore<T>(dbPath: string, use: (store: ReadStore) => T): T {
-  const store = openReadStore(dbPath);
+export async function useReadStore<T>(location: string, use: (store: ReadStore) => Promise<T> | T, options: { sweep?: string } = {}): Promise<T> {
+  const store = await openReadStore(location, options);
   try {
+    if (!(store instanceof SqliteReadStore)) return await use(store);
     let result: T;
     try {
-      result = use(store);
+      result = await use(store);
     } catch (error) {
       // Also when `use` gave up for want of what could not be read ("no kept model"): the damage is the reason.
       const damage = isCorruption(error) ? (store.damage(true) ?? []) : store.damage();
-      if (damage) throw damagedDb(dbPath, damage, 'what could be read is shown above, if anything', error);
+      if (damage) throw damagedDb(location, damage, 'what could be read is shown above, if anything', error);
       throw error;
     }
     // A damaged page does not always fail a read (a cell pointer past the page reads as no rows), so
     // quick_check runs after every read command (it reads the file once: about a second for 34 MB).
     const damage = store.damage(true);
-    if (damage) throw damagedDb(dbPath, damage, 'what could be read is shown above, without what is damaged');
+    if (damage) throw damagedDb(location, damage, 'what could be read is shown above, without what is damaged');
     return result;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

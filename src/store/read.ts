@@ -22,6 +22,11 @@ export interface TrialSummary {
   steps: number | null;
   worker: number | null;
   backend: string | null;
+  /** The machine and agent that ran it (null for trials recorded before schema version 3). */
+  host: string | null;
+  agent: string | null;
+  /** How often it went back to the queue before this run (interrupted, or its agent went silent). */
+  retries: number;
   error: string | null;
   queuedAt: string;
   startedAt: string | null;
@@ -47,6 +52,8 @@ export interface TrialListing {
   steps: number | null;
   worker: number | null;
   backend: string | null;
+  host: string | null;
+  agent: string | null;
   error: string | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -78,15 +85,50 @@ interface TrialRow {
   steps: number | null;
   worker: number | null;
   backend: string | null;
+  host: string | null;
+  agent: string | null;
+  retries: number;
   error: string | null;
   queued_at: string;
   started_at: string | null;
   finished_at: string | null;
 }
 
-const TRIAL_COLUMNS = 'id, number, state, value, params, config, step, steps, worker, backend, error, queued_at, started_at, finished_at';
+/** The trial columns read; a DB from before schema version 3 (read as it is: readers never migrate) has no owner columns. */
+function trialColumns(claimed: boolean): { all: string; owner: string } {
+  const owner = claimed ? 'host, agent' : 'NULL AS host, NULL AS agent';
+  return {
+    all: `id, number, state, value, params, config, step, steps, worker, backend, ${owner}, ${claimed ? 'retries' : '0 AS retries'}, error, queued_at, started_at, finished_at`,
+    owner,
+  };
+}
 
-export class ReadStore {
+/**
+ * The read side of one sweep, for the commands and the dashboards: SqliteReadStore here, and
+ * PgReadStore (pg/read.ts) for a sweep in PostgreSQL. Every method reads; none writes.
+ */
+export interface ReadStore {
+  /** Where the sweep lives, for messages (a path, or a URL without its password). */
+  readonly location: string;
+  sweep(): SweepRecord;
+  counts(): Promise<Record<TrialState, number>>;
+  best(top: number): Promise<TrialSummary[]>;
+  trials(options?: { states?: TrialState[] }): Promise<TrialSummary[]>;
+  trial(number: number): Promise<TrialSummary | undefined>;
+  curve(trialId: number, name?: string): Promise<CurvePoint[]>;
+  keptModels(): Promise<KeptModel[]>;
+  modelBlob(number: number): Promise<ModelBlob | undefined>;
+  trialListing(): Promise<TrialListing[]>;
+  latestMetrics(trialIds: readonly number[], names: readonly string[]): Promise<LatestMetric[]>;
+  bestMetricValues(trialIds: readonly number[], name: string): Promise<{ trialId: number; value: number }[]>;
+  liveWriter(): Promise<LiveWriter | undefined>;
+  dataVersion(): Promise<number>;
+  consistentRead<T>(read: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export class SqliteReadStore implements ReadStore {
+  readonly location: string;
   private readonly db: Database.Database;
   private readonly record: SweepRecord;
 
@@ -102,8 +144,12 @@ export class ReadStore {
   private readonly models: ModelQueries;
 
   /** Use openReadStore: it checks the file is a sweepdeck DB first. */
-  constructor(db: Database.Database, record: SweepRecord) {
+  constructor(db: Database.Database, record: SweepRecord, location = '') {
     this.db = db;
+    this.location = location;
+    const claimed = db.prepare("SELECT 1 FROM pragma_table_info('trials') WHERE name = 'host'").get() !== undefined;
+    const columns = trialColumns(claimed);
+    const TRIAL_COLUMNS = columns.all;
     this.record = record;
     this.selectCounts = db.prepare<[], { state: TrialState; n: number }>('SELECT state, count(*) AS n FROM trials GROUP BY state');
     this.selectBest = db.prepare<[number], TrialRow>(
@@ -125,8 +171,8 @@ export class ReadStore {
        WHERE trial_id = @trialId AND (@name IS NULL OR name = @name)
        ORDER BY name, step`,
     );
-    this.selectListing = db.prepare<[], Omit<TrialRow, 'config' | 'queued_at'>>(
-      `SELECT id, number, state, value, params, step, steps, worker, backend, error, started_at, finished_at
+    this.selectListing = db.prepare<[], Omit<TrialRow, 'config' | 'queued_at' | 'retries'>>(
+      `SELECT id, number, state, value, params, step, steps, worker, backend, ${columns.owner}, error, started_at, finished_at
        FROM trials ORDER BY number`,
     );
     // @ids, @names: JSON arrays. SQLite fills the bare column `value` from the row where max(step) is
@@ -149,14 +195,14 @@ export class ReadStore {
   }
 
   /** Trials per state, every state present. */
-  counts(): Record<TrialState, number> {
+  async counts(): Promise<Record<TrialState, number>> {
     const counts: Record<TrialState, number> = { queued: 0, running: 0, complete: 0, pruned: 0, failed: 0 };
     for (const row of this.selectCounts.all()) counts[row.state] = row.n;
     return counts;
   }
 
   /** The `top` best complete trials per the sweep's goal (trials without a value never), ties by number. */
-  best(top: number): TrialSummary[] {
+  async best(top: number): Promise<TrialSummary[]> {
     if (!(top > 0)) return [];
     // LIMIT -1: no limit, for best(Infinity).
     const limit = Number.isFinite(top) ? Math.floor(top) : -1;
@@ -164,12 +210,12 @@ export class ReadStore {
   }
 
   /** Trials by number, optionally only those in `states`. */
-  trials(options: { states?: TrialState[] } = {}): TrialSummary[] {
+  async trials(options: { states?: TrialState[] } = {}): Promise<TrialSummary[]> {
     const states = options.states === undefined ? null : JSON.stringify(options.states);
     return this.snapshot(() => this.selectTrials.all({ states }).map((row) => this.summarize(row)));
   }
 
-  trial(number: number): TrialSummary | undefined {
+  async trial(number: number): Promise<TrialSummary | undefined> {
     return this.snapshot(() => {
       const row = this.selectTrial.get(number);
       return row ? this.summarize(row) : undefined;
@@ -177,19 +223,19 @@ export class ReadStore {
   }
 
   /** A trial's metric points (one metric, or all of them), ordered by name, then step. */
-  curve(trialId: number, name?: string): CurvePoint[] {
+  async curve(trialId: number, name?: string): Promise<CurvePoint[]> {
     return this.unlessDamaged('metrics', [], () => this.selectCurve.all({ trialId, name: name ?? null }));
   }
 
   /** Trials whose trained model is kept in the DB, best first (no blobs are read: cheap to poll). */
-  keptModels(): KeptModel[] {
+  async keptModels(): Promise<KeptModel[]> {
     return this.unlessDamaged('models', [], () => this.models.kept());
   }
 
   /**
    * What was damaged in the reads so far, in words (SQLite's quick_check), or undefined when every
    * read succeeded (curves, final metrics and kept models that could not be read were left out).
-   * With `check`, quick_check runs whatever the reads met.
+   * With `check`, quick_check runs whatever the reads met. SQLite only: PostgreSQL has no quick_check.
    */
   damage(check = false): string[] | undefined {
     if (this.unreadable.size === 0 && !check) return undefined;
@@ -199,12 +245,12 @@ export class ReadStore {
   }
 
   /** The kept model blob of trial `number` (decode it with src/artifacts), or undefined when none is kept. */
-  modelBlob(number: number): ModelBlob | undefined {
+  async modelBlob(number: number): Promise<ModelBlob | undefined> {
     return this.models.blob(number);
   }
 
   /** Every trial by number, without config or metrics: one cheap query, for polling (watch). */
-  trialListing(): TrialListing[] {
+  async trialListing(): Promise<TrialListing[]> {
     return this.selectListing.all().map((row) => ({
       id: row.id,
       number: row.number,
@@ -215,6 +261,8 @@ export class ReadStore {
       steps: row.steps,
       worker: row.worker,
       backend: row.backend,
+      host: row.host,
+      agent: row.agent,
       error: row.error,
       startedAt: row.started_at,
       finishedAt: row.finished_at,
@@ -222,34 +270,50 @@ export class ReadStore {
   }
 
   /** The last recorded value of each metric in `names` for each trial in `trialIds` (by trials.id). */
-  latestMetrics(trialIds: readonly number[], names: readonly string[]): LatestMetric[] {
+  async latestMetrics(trialIds: readonly number[], names: readonly string[]): Promise<LatestMetric[]> {
     if (trialIds.length === 0 || names.length === 0) return [];
     return this.selectLatest.all({ ids: JSON.stringify(trialIds), names: JSON.stringify(names) });
   }
 
   /** Each trial's best recorded value of metric `name`, per the sweep's goal (trials without one are left out). */
-  bestMetricValues(trialIds: readonly number[], name: string): { trialId: number; value: number }[] {
+  async bestMetricValues(trialIds: readonly number[], name: string): Promise<{ trialId: number; value: number }[]> {
     if (trialIds.length === 0) return [];
     return this.selectBestValues.all({ ids: JSON.stringify(trialIds), name });
   }
 
   /** The sweepdeck process writing this DB now, if there is one (a record left by a dead one is not). */
-  liveWriter(): LiveWriter | undefined {
+  async liveWriter(): Promise<LiveWriter | undefined> {
     // Our own pid is never a writer to a read-only store: the empty lock key makes liveWriter say so.
     return liveWriter(this.db, '');
   }
 
   /** Changes whenever another connection commits to the DB: a poller can skip reading when it has not. */
-  dataVersion(): number {
+  async dataVersion(): Promise<number> {
     return Number(this.db.pragma('data_version', { simple: true }));
   }
 
   /** Runs `read` in one read transaction: every query in it sees the same snapshot of the DB. */
-  consistentRead<T>(read: () => T): T {
-    return this.snapshot(read);
+  async consistentRead<T>(read: () => Promise<T>): Promise<T> {
+    // The reads inside are synchronous SQLite calls behind promises; one connection, so an open
+    // read transaction around them is their snapshot (nested snapshots become savepoints).
+    if (this.db.inTransaction) return read();
+    this.db.exec('BEGIN');
+    let done = false;
+    try {
+      const value = await read();
+      done = true;
+      return value;
+    } finally {
+      try {
+        if (this.db.inTransaction) this.db.exec('COMMIT');
+      } catch (error) {
+        // As in snapshot(): a read that met damage (and left it out) can fail the end; what it read is whole.
+        if (!(done && isCorruption(error))) throw error;
+      }
+    }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 
@@ -293,6 +357,9 @@ export class ReadStore {
       steps: row.steps,
       worker: row.worker,
       backend: row.backend,
+      host: row.host,
+      agent: row.agent,
+      retries: row.retries,
       error: row.error,
       queuedAt: row.queued_at,
       startedAt: row.started_at,

@@ -62,6 +62,22 @@ CREATE TABLE models (
 );
 `;
 
+/**
+ * Version 3: trials are claimed. Who holds a trial (host, agent), the claim token every later write
+ * must carry, the holder's last heartbeat (epoch seconds, the DB's clock), how often the trial was
+ * put back in the queue (retries), and a revision that grows with every change, so a process can
+ * read what changed since it last looked (SweepStore.changes).
+ */
+const SCHEMA_V3 = `
+ALTER TABLE trials ADD COLUMN host TEXT;
+ALTER TABLE trials ADD COLUMN agent TEXT;
+ALTER TABLE trials ADD COLUMN claim_token TEXT;
+ALTER TABLE trials ADD COLUMN heartbeat_at REAL;
+ALTER TABLE trials ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE trials ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX trials_revision ON trials(revision);
+`;
+
 type Migration = (db: Database.Database) => void;
 
 /**
@@ -74,6 +90,7 @@ const MIGRATIONS: readonly Migration[] = [
     db.pragma(`application_id = ${APPLICATION_ID}`);
   },
   (db) => db.exec(SCHEMA_V2),
+  (db) => db.exec(SCHEMA_V3),
 ];
 
 /** The schema version this build writes and understands. */
@@ -159,4 +176,13 @@ export function insertSweep(db: Database.Database, sweep: SweepRecord): void {
 /** ORDER BY direction for "best first"; the only SQL built from a value, and that value is one of two words. */
 export function bestFirst(goal: SweepRecord['metricGoal']): 'ASC' | 'DESC' {
   return goal === 'maximize' ? 'DESC' : 'ASC';
+}
+
+/** Puts every 'running' trial back in the queue (for the single writer, at open: no one else runs them). */
+export function requeueOrphans(db: Database.Database): void {
+  db.exec(`DELETE FROM metrics WHERE trial_id IN (SELECT id FROM trials WHERE state = 'running');
+    UPDATE trials SET state = 'queued', value = NULL, step = NULL, worker = NULL, backend = NULL, error = NULL, started_at = NULL,
+      finished_at = NULL, claim_token = NULL, host = NULL, agent = NULL, retries = retries + 1,
+      revision = (SELECT coalesce(max(revision), 0) + 1 FROM trials)
+    WHERE state = 'running'`);
 }

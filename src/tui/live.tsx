@@ -48,14 +48,14 @@ export interface LiveDashboard {
   close(): void;
 }
 
-function initialState(dbPath: string | undefined): DashboardState {
+async function initialState(dbPath: string | undefined): Promise<DashboardState> {
   if (dbPath === undefined) return emptyState('live');
   try {
-    const store = openReadStore(dbPath);
+    const store = await openReadStore(dbPath);
     try {
-      return historyState(store, dbPath, Date.now());
+      return await historyState(store, dbPath, Date.now());
     } finally {
-      store.close();
+      await store.close();
     }
   } catch {
     // The earlier trials are a nicety: the run goes on without them.
@@ -63,8 +63,8 @@ function initialState(dbPath: string | undefined): DashboardState {
   }
 }
 
-export function startLiveDashboard(options: LiveDashboardOptions): LiveDashboard {
-  const store = new DashboardStore(initialState(options.dbPath));
+export async function startLiveDashboard(options: LiveDashboardOptions): Promise<LiveDashboard> {
+  const store = new DashboardStore(await initialState(options.dbPath));
   const importance = options.parameters ? new ImportanceFeed(options.parameters) : undefined;
   const refreshImportance = (final: boolean) => {
     const ranked = importance?.update(store.state, final);
@@ -72,15 +72,15 @@ export function startLiveDashboard(options: LiveDashboardOptions): LiveDashboard
   };
   refreshImportance(false);
   /** Which trials' models the DB keeps changes as better trials complete: a short read after each one. */
-  const refreshKeptModels = () => {
+  const refreshKeptModels = async () => {
     if (options.dbPath === undefined) return;
     let kept: Set<number>;
     try {
-      const reader = openReadStore(options.dbPath);
+      const reader = await openReadStore(options.dbPath);
       try {
-        kept = new Set(reader.keptModels().map((m) => m.number));
+        kept = new Set((await reader.keptModels()).map((m) => m.number));
       } finally {
-        reader.close();
+        await reader.close();
       }
     } catch {
       return; // a nicety, like the history: the run goes on without it
@@ -140,7 +140,7 @@ export function startLiveDashboard(options: LiveDashboardOptions): LiveDashboard
       store.dispatch(event);
       if ((event.type === 'trial-finished' && event.state === 'complete') || event.type === 'sweep-finished') {
         refreshImportance(event.type === 'sweep-finished');
-        if (event.type === 'trial-finished') refreshKeptModels();
+        if (event.type === 'trial-finished') void refreshKeptModels();
       }
     },
     stopping() {

@@ -18,6 +18,8 @@ export interface TrialView {
   state: TrialState;
   params: Record<string, unknown>;
   worker: number | null;
+  /** The machine and agent running (or that ran) it, when the store records them. */
+  owner?: { host: string; agent: string };
   /** The last step reported (0 before the first evaluation). */
   step: number;
   /** Planned steps, when known. */
@@ -191,7 +193,13 @@ export function reduceEvent(state: DashboardState, event: SweepEvent, now: numbe
     case 'trial-started': {
       const before = state.trials.get(event.number);
       // A trial that starts again (after an interruption) starts from scratch.
-      const trial: TrialView = { ...newTrial(event.number, event.params), steps: before?.steps ?? null, state: 'running', worker: event.worker };
+      const trial: TrialView = {
+        ...newTrial(event.number, event.params),
+        steps: before?.steps ?? null,
+        state: 'running',
+        worker: event.worker,
+        ...(event.owner ? { owner: event.owner } : {}),
+      };
       return {
         ...state,
         trials: withTrial(state, trial),

@@ -55,20 +55,20 @@ export class WatchLoader {
   }
 
   /** The DB as a dashboard state, with the curves of the best trial and of `curvesFor` (trial numbers) loaded. */
-  load(options: { now: number; curvesFor?: readonly number[] }): DashboardState {
+  async load(options: { now: number; curvesFor?: readonly number[] }): Promise<DashboardState> {
     const metric = this.record.metricName;
     const goal = this.record.metricGoal;
-    return this.store.consistentRead(() => {
-      const listing = this.store.trialListing();
-      const writer = this.store.liveWriter() ?? null;
+    return this.store.consistentRead(async () => {
+      const listing = await this.store.trialListing();
+      const writer = (await this.store.liveWriter()) ?? null;
       const running = listing.filter((t) => t.state === 'running');
       const unseen = listing.filter((t) => FINISHED_STATES.has(t.state) && !this.finished.has(t.id));
       const ask = [...running, ...unseen].map((t) => t.id);
       const latest = new Map<string, number | null>();
-      for (const m of this.store.latestMetrics(ask, [metric, 'steps_per_s', ...(this.targetMetrics ?? [])])) latest.set(`${m.trialId} ${m.name}`, m.value);
+      for (const m of await this.store.latestMetrics(ask, [metric, 'steps_per_s', ...(this.targetMetrics ?? [])])) latest.set(`${m.trialId} ${m.name}`, m.value);
       const targetValues = (id: number) =>
         this.targetMetrics ? Object.fromEntries(this.targetMetrics.map((name) => [name, latest.get(`${id} ${name}`) ?? null])) : undefined;
-      const bestOf = new Map(this.store.bestMetricValues(ask, metric).map((b) => [b.trialId, b.value]));
+      const bestOf = new Map((await this.store.bestMetricValues(ask, metric)).map((b) => [b.trialId, b.value]));
       for (const t of unseen) {
         const values = targetValues(t.id);
         this.finished.set(t.id, { current: t.state === 'complete' ? t.value : (latest.get(`${t.id} ${metric}`) ?? null), best: bestOf.get(t.id) ?? null, ...(values ? { targetValues: values } : {}) });
@@ -79,7 +79,7 @@ export class WatchLoader {
         if (t.state === 'complete' && t.value !== null && isBetter(goal, t.value, best?.value ?? null)) best = { number: t.number, value: t.value };
       }
       const curveNumbers = new Set([...(options.curvesFor ?? []), ...(best ? [best.number] : [])]);
-      const kept = new Set(this.store.keptModels().map((m) => m.number));
+      const kept = new Set((await this.store.keptModels()).map((m) => m.number));
 
       const trials = new Map<number, TrialView>();
       for (const t of listing) {
@@ -99,17 +99,18 @@ export class WatchLoader {
         if (kept.has(t.number)) view.modelKept = true;
         const values = done ? done.targetValues : targetValues(t.id);
         if (values) view.targetValues = values;
-        if (curveNumbers.has(t.number)) view.curve = this.curve(t);
+        if (t.host !== null && t.agent !== null) view.owner = { host: t.host, agent: t.agent };
+        if (curveNumbers.has(t.number)) view.curve = await this.curve(t);
         trials.set(t.number, view);
       }
       return this.assemble(listing, trials, best, writer, options.now);
     });
   }
 
-  private curve(trial: TrialListing): CurvePoint[] {
+  private async curve(trial: TrialListing): Promise<CurvePoint[]> {
     const kept = this.finishedCurves.get(trial.id);
     if (kept) return kept;
-    const points = this.store.curve(trial.id, this.record.metricName).map((p) => ({ step: p.step, value: p.value }));
+    const points = (await this.store.curve(trial.id, this.record.metricName)).map((p) => ({ step: p.step, value: p.value }));
     if (FINISHED_STATES.has(trial.state)) this.finishedCurves.set(trial.id, points);
     return points;
   }
@@ -177,11 +178,11 @@ export class WatchLoader {
 }
 
 /** The earlier runs' finished trials, as the starting state of a live dashboard on a continued sweep. */
-export function historyState(store: ReadStore, dbPath: string, now: number): DashboardState {
+export async function historyState(store: ReadStore, dbPath: string, now: number): Promise<DashboardState> {
   // Their curves too (one small query each), so Enter shows them; past a thousand, only the best's.
-  const finished = store.trialListing().filter((t) => FINISHED_STATES.has(t.state));
+  const finished = (await store.trialListing()).filter((t) => FINISHED_STATES.has(t.state));
   const curvesFor = finished.length <= HISTORY_CURVES ? finished.map((t) => t.number) : [];
-  const loaded = new WatchLoader(store, dbPath).load({ now, curvesFor });
+  const loaded = await new WatchLoader(store, dbPath).load({ now, curvesFor });
   const trials = new Map([...loaded.trials].filter(([, t]) => FINISHED_STATES.has(t.state)));
   return { ...emptyState('live'), trials, best: loaded.best, log: loaded.log };
 }

@@ -33,26 +33,37 @@ export async function watchDashboard(options: WatchOptions): Promise<void> {
     importance = feed.update(state, state.status !== 'running' && state.status !== 'stopping') ?? importance;
     return importance ? { ...state, importance } : state;
   };
-  const dashboard = new DashboardStore(withImportance(loader.load({ now: Date.now() })));
+  const dashboard = new DashboardStore(withImportance(await loader.load({ now: Date.now() })));
   let curvesFor: number[] = [];
-  let seenVersion = options.store.dataVersion();
+  let seenVersion = await options.store.dataVersion();
   let loadedAt = Date.now();
 
-  const poll = (force: boolean) => {
-    const now = Date.now();
-    const version = options.store.dataVersion();
-    if (!force && version === seenVersion && now - loadedAt < FULL_RELOAD_MS) return;
-    seenVersion = version;
-    loadedAt = now;
+  let polling = false;
+  const poll = async (force: boolean) => {
+    // One load at a time: a slow read (a remote DB) is not overtaken by the next tick.
+    if (polling) return;
+    polling = true;
     try {
-      const next = withImportance(loader.load({ now, curvesFor }));
+      await pollOnce(force);
+    } finally {
+      polling = false;
+    }
+  };
+  const pollOnce = async (force: boolean) => {
+    const now = Date.now();
+    try {
+      const version = await options.store.dataVersion();
+      if (!force && version === seenVersion && now - loadedAt < FULL_RELOAD_MS) return;
+      seenVersion = version;
+      loadedAt = now;
+      const next = withImportance(await loader.load({ now, curvesFor }));
       dashboard.update(() => next);
     } catch (error) {
       // A DB that cannot be read for a moment (busy, or going away): say so and keep trying.
       dashboard.update((state) => withNotice(state, `cannot read ${options.dbPath}: ${(error as Error).message}`));
     }
   };
-  const timer = setInterval(() => poll(false), options.intervalMs);
+  const timer = setInterval(() => void poll(false), options.intervalMs);
 
   let leave: () => void = () => {};
   const left = new Promise<void>((resolve) => (leave = resolve));
@@ -72,7 +83,7 @@ export async function watchDashboard(options: WatchOptions): Promise<void> {
       onQuit={() => leave()}
       onDetails={(number) => {
         curvesFor = number === null ? [] : [number];
-        poll(true);
+        void poll(true);
       }}
     />,
     {

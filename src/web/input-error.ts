@@ -12,7 +12,7 @@ const BINS = 24;
 
 export async function inputError(store: ReadStore, dbPath: string, trialNumber: number): Promise<InputErrorView> {
   try {
-    const artifact = loadArtifact(store, dbPath, trialNumber);
+    const artifact = await loadArtifact(store, dbPath, trialNumber);
     const predictor = makePredictor(artifact);
     const { backend } = await backendFor(artifact.trial.backend);
     // A data problem's held-out rows are read again from its recorded files.

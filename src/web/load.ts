@@ -2,7 +2,7 @@
 // these two functions and nothing else touches the store. Every store call is awaited, so the
 // async store (issue 12) changes nothing outside this file.
 import path from 'node:path';
-import type { ReadStore, TrialState } from '../store/index.js';
+import { isPostgresUrl, type ReadStore, type TrialState } from '../store/index.js';
 import type { TrialListing } from '../store/read.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { Parameter } from '../search/space.js';
@@ -42,13 +42,13 @@ export async function loadSweepView(store: ReadStore, dbPath: string, cache: Loa
   const record = await store.sweep();
   const spec = JSON.parse(record.specJson) as SweepSpec;
   // One read transaction: counts, trials and curves are of the same moment of a live sweep.
-  const { counts, listing, curves, stepSets, writer, kept } = await store.consistentRead(() => {
-    const listing = store.trialListing();
+  const { counts, listing, curves, stepSets, writer, kept } = await store.consistentRead(async () => {
+    const listing = await store.trialListing();
     const curves: SweepView['curves'] = {};
     const stepSets: number[][] = [];
     const stepSetIndex = new Map<string, number>();
     for (const trial of listing) {
-      const points = store.curve(trial.id, record.metricName);
+      const points = await store.curve(trial.id, record.metricName);
       if (points.length === 0) continue;
       const steps = points.map((p) => p.step);
       const key = steps.join(',');
@@ -59,7 +59,7 @@ export async function loadSweepView(store: ReadStore, dbPath: string, cache: Loa
       }
       curves[trial.number] = { stepSet, values: points.map((p) => (p.value === null ? null : Number(p.value.toPrecision(CURVE_DIGITS)))) };
     }
-    return { counts: store.counts(), listing, curves, stepSets, writer: store.liveWriter() ?? null, kept: store.keptModels() };
+    return { counts: await store.counts(), listing, curves, stepSets, writer: (await store.liveWriter()) ?? null, kept: await store.keptModels() };
   });
   const trials = listing.map(toRow);
   const best = bestTrial(trials, record.metricGoal);
@@ -79,7 +79,8 @@ export async function loadSweepView(store: ReadStore, dbPath: string, cache: Loa
   return {
     version,
     generatedAt: new Date().toISOString(),
-    db: path.basename(dbPath),
+    // A file by its name; a PostgreSQL sweep by its URL (dbPath is then store.location: no password).
+    db: isPostgresUrl(dbPath) ? dbPath : path.basename(dbPath),
     sweep: {
       name: record.name,
       method: record.method,
@@ -118,7 +119,7 @@ export async function loadTrialView(store: ReadStore, dbPath: string, number: nu
   if (!kept) {
     formula = { ok: false, reason: trial.state === 'complete' ? 'its model is not kept (the sweep keeps the best ones)' : `it is ${trial.state}: only complete trials keep a model` };
   } else {
-    const explanation = explainModel(loadArtifact(store, dbPath, number));
+    const explanation = explainModel(await loadArtifact(store, dbPath, number));
     formula = explanation.closedForm ? { ok: true, pred: explanation.pred.learned, rounded: explanation.pred.rounded } : { ok: false, reason: explanation.reason };
   }
   return {

@@ -26,28 +26,28 @@ const WRITE_TRIGGERS = `
   CREATE TEMP TRIGGER on_insert AFTER INSERT ON models BEGIN SELECT second_write(); END;
   CREATE TEMP TRIGGER on_delete AFTER DELETE ON models BEGIN SELECT second_write(); END;`;
 
-function completeTrial(store: WriteStore, number: number, value: number, model: TrainedModel): void {
-  const id = store.insertTrial({ number, params: {}, config: {}, steps: 1 });
-  store.markRunning(id, 1, 'wasm');
-  store.finishTrial(id, { state: 'complete', value, step: 1 }, model);
+async function completeTrial(store: WriteStore, number: number, value: number, model: TrainedModel): Promise<void> {
+  const id = await store.insertTrial({ number, params: {}, config: {}, steps: 1 });
+  await store.markRunning(id, 1, 'wasm');
+  await store.finishTrial(id, { state: 'complete', value, step: 1 }, model);
 }
 
 /** A DB keeping one model, OLD's, for trial 0; trial 1 is queued, about to finish better. */
-function dbWithOldModel(): string {
+async function dbWithOldModel(): Promise<string> {
   const dbPath = tempDbPath();
-  const store = openWriteStore(dbPath, KEEP_ONE);
-  completeTrial(store, 0, 0.5, OLD);
-  store.close();
+  const store = await openWriteStore(dbPath, KEEP_ONE);
+  await completeTrial(store, 0, 0.5, OLD);
+  await store.close();
   return dbPath;
 }
 
-function keptModel(dbPath: string, number: number): TrainedModel | undefined {
-  const reader = openReadStore(dbPath);
+async function keptModel(dbPath: string, number: number): Promise<TrainedModel | undefined> {
+  const reader = await openReadStore(dbPath);
   try {
-    const blob = reader.modelBlob(number);
+    const blob = await reader.modelBlob(number);
     return blob && decodeModel(blob.data);
   } finally {
-    reader.close();
+    await reader.close();
   }
 }
 
@@ -57,12 +57,12 @@ describe('a model saved and loaded through the DB', () => {
     backend = await loadBackend('wasm');
   });
 
-  it('predicts bit for bit what the model it was saved from predicts', () => {
+  it('predicts bit for bit what the model it was saved from predicts', async () => {
     const dbPath = tempDbPath();
-    const store = openWriteStore(dbPath, KEEP_ONE);
-    completeTrial(store, 0, 0.5, NEW);
-    store.close();
-    const loaded = keptModel(dbPath, 0)!;
+    const store = await openWriteStore(dbPath, KEEP_ONE);
+    await completeTrial(store, 0, 0.5, NEW);
+    await store.close();
+    const loaded = (await keptModel(dbPath, 0))!;
     const before = forwardNet(backend, NEW, FEATURES, 300);
     const after = forwardNet(backend, loaded, FEATURES, 300);
     expect(Buffer.from(after.buffer)).toEqual(Buffer.from(before.buffer));
@@ -70,8 +70,8 @@ describe('a model saved and loaded through the DB', () => {
     expect(new Set(after).size).toBeGreaterThan(250);
   });
 
-  it('a failure inside the save transaction leaves the previous model kept and unchanged', () => {
-    const dbPath = dbWithOldModel();
+  it('a failure inside the save transaction leaves the previous model kept and unchanged', async () => {
+    const dbPath = await dbWithOldModel();
     // The writer's own connection, with triggers that fail at the second write to the models table:
     // the new model is in and the old one out (in either order), nothing is committed yet.
     const db = new Database(dbPath);
@@ -83,18 +83,18 @@ describe('a model saved and loaded through the DB', () => {
     });
     db.exec(WRITE_TRIGGERS);
     const store = new WriteStore(db, KEEP_ONE, 'test-lock');
-    expect(() => completeTrial(store, 1, 0.1, NEW)).toThrow(/disk on fire/);
+    await expect(completeTrial(store, 1, 0.1, NEW)).rejects.toThrow(/disk on fire/);
     db.close();
 
-    expect(keptModel(dbPath, 0)).toEqual(OLD);
-    expect(keptModel(dbPath, 1)).toBeUndefined();
-    const reader = openReadStore(dbPath);
-    expect(reader.trial(1)?.state).toBe('running');
-    reader.close();
+    expect(await keptModel(dbPath, 0)).toEqual(OLD);
+    expect(await keptModel(dbPath, 1)).toBeUndefined();
+    const reader = await openReadStore(dbPath);
+    expect((await reader.trial(1))?.state).toBe('running');
+    await reader.close();
   });
 
-  it('a process killed inside the save transaction leaves the previous model loadable, predicting as before', () => {
-    const dbPath = dbWithOldModel();
+  it('a process killed inside the save transaction leaves the previous model loadable, predicting as before', async () => {
+    const dbPath = await dbWithOldModel();
     const expected = forwardNet(backend, OLD, FEATURES, 300);
     // A child process (running the built store in dist/, as `sweepdeck run` does) finishes trial 1
     // with a better model and is SIGKILLed at the second write to the models table, before the commit.
@@ -110,12 +110,12 @@ describe('a model saved and loaded through the DB', () => {
       db.function('second_write', () => { if (++writes === 2) process.kill(process.pid, 'SIGKILL'); return 0; });
       db.exec(${JSON.stringify(WRITE_TRIGGERS)});
       const store = new WriteStore(db, record, 'child-lock');
-      const id = store.insertTrial({ number: 1, params: {}, config: {}, steps: 1 });
-      store.markRunning(id, 1, 'wasm');
+      const id = await store.insertTrial({ number: 1, params: {}, config: {}, steps: 1 });
+      await store.markRunning(id, 1, 'wasm');
       const model = ${JSON.stringify({ ...NEW, kernels: NEW.kernels.map((k) => [...k]), biases: NEW.biases.map((b) => [...b]) })};
       model.kernels = model.kernels.map((k) => Float32Array.from(k));
       model.biases = model.biases.map((b) => Float32Array.from(b));
-      store.finishTrial(id, { state: 'complete', value: 0.1, step: 1 }, model);
+      await store.finishTrial(id, { state: 'complete', value: 0.1, step: 1 }, model);
       console.log('committed: the kill did not happen');
     `;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
@@ -123,12 +123,12 @@ describe('a model saved and loaded through the DB', () => {
     expect(child.signal).toBe('SIGKILL');
     expect(child.stdout).not.toMatch(/committed/);
 
-    const survivor = keptModel(dbPath, 0)!;
+    const survivor = (await keptModel(dbPath, 0))!;
     expect(survivor).toEqual(OLD);
     expect(Buffer.from(forwardNet(backend, survivor, FEATURES, 300).buffer)).toEqual(Buffer.from(expected.buffer));
-    expect(keptModel(dbPath, 1)).toBeUndefined();
+    expect(await keptModel(dbPath, 1)).toBeUndefined();
     const sql = new Database(dbPath, { readonly: true });
     expect(sql.pragma('integrity_check', { simple: true })).toBe('ok');
-    sql.close();
+    await sql.close();
   });
 });

@@ -224,7 +224,7 @@ describe('generated inputs end in a result or in one message (exit 2)', { timeou
     expect(ran).toBeGreaterThan(0);
   });
 
-  it('200 read commands with generated DB paths and flag values (in-process), 12 through the CLI', () => {
+  it('200 read commands with generated DB paths and flag values (in-process), 12 through the CLI', async () => {
     const dbPaths = [paths.db, paths.db, paths.db, paths.truncated, paths.noise, paths.sweepFile, paths.csv, paths.directory, paths.missing, paths.devNull, paths.devZero];
     const outPaths = [paths.db, `${paths.db}-wal`, paths.sweepFile, paths.csv, paths.directory, paths.devNull, join(dir, 'no-such-dir', 'x.csv'), join(dir, 'export-new.csv')];
     const cliCases: string[][] = [];
@@ -239,13 +239,13 @@ describe('generated inputs end in a result or in one message (exit 2)', { timeou
         switch (command) {
           case 'best':
             args = ['best', dbPath, '--top', raw];
-            bestCommand(dbPath, { top: parsePositiveInt('--top', raw) }, () => {});
+            await bestCommand(dbPath, { top: parsePositiveInt('--top', raw) }, () => {});
             break;
           case 'show': {
             args = ['show', dbPath, raw];
             const n = Number(raw);
             if (!Number.isSafeInteger(n) || n < 0 || raw.trim() === '') throw new UsageError(`trial number expects a whole number ≥ 0, got "${raw}"`);
-            showCommand(dbPath, n, {}, () => {});
+            await showCommand(dbPath, n, {}, () => {});
             break;
           }
           case 'export': {
@@ -254,13 +254,13 @@ describe('generated inputs end in a result or in one message (exit 2)', { timeou
             args = ['export', dbPath, '--format', 'csv', ...(out ? ['--out', out] : []), ...(force ? ['--force'] : [])];
             // Replacing an existing output file is export's purpose with --force; never the DB or the sweep file.
             if (out && force && out !== paths.db && out !== `${paths.db}-wal`) allowed = [out];
-            exportCommand(dbPath, { format: 'csv', ...(out ? { out } : {}), force }, () => {});
+            await exportCommand(dbPath, { format: 'csv', ...(out ? { out } : {}), force }, () => {});
             if (out === join(dir, 'export-new.csv')) fs.rmSync(out);
             break;
           }
           case 'importance':
             args = ['importance', dbPath];
-            importanceCommand(dbPath, {}, () => {});
+            await importanceCommand(dbPath, {}, () => {});
             break;
         }
       } catch (error) {

@@ -53,16 +53,16 @@ describe('a two-target sweep through the CLI', { timeout: 120_000 }, () => {
     expect(sweepdeck(['show', db, String(best[0]!.number)]).stdout).toMatch(/step\s+worst\s+rel_l1\.prod\s+rel_l1\.ratio\s+train_loss/);
   });
 
-  it('the watch dashboard reads every target’s metrics from the DB for the trial panel', () => {
-    const store = openReadStore(db);
+  it('the watch dashboard reads every target’s metrics from the DB for the trial panel', async () => {
+    const store = await openReadStore(db);
     try {
-      const state = new WatchLoader(store, db).load({ now: Date.now() });
+      const state = await new WatchLoader(store, db).load({ now: Date.now() });
       const sql = new Database(db, { readonly: true });
       const prod = sql.prepare("SELECT f.value FROM final_metrics f JOIN trials t ON t.id = f.trial_id WHERE t.number = 0 AND f.name = 'rel_l1.prod'").pluck().get();
       sql.close();
       expect(state.trials.get(0)!.targetValues).toEqual({ 'rel_l1.prod': prod, 'rel_l1.ratio': expect.any(Number) });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 

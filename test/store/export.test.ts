@@ -3,32 +3,32 @@ import { describe, expect, it } from 'vitest';
 import { exportRows, openReadStore, openWriteStore, toCsv } from '../../src/store/index.js';
 import { sweepRecord, tempDbPath } from './fixtures.js';
 
-function exportedSweep(): ReturnType<typeof exportRows> {
+async function exportedSweep(): ReturnType<typeof exportRows> {
   const dbPath = tempDbPath();
-  const store = openWriteStore(dbPath, sweepRecord());
-  const first = store.insertTrial({
+  const store = await openWriteStore(dbPath, sweepRecord());
+  const first = await store.insertTrial({
     number: 0,
     params: { features: 'log, "scaled"', 'model.width': 16, 'model.layers': [8, 8], 'training.decay': true },
     config: {},
     steps: 20,
   });
-  store.markRunning(first, 2, 'wasm');
-  store.addMetrics(first, 10, { rel_l1: 0.5, train_loss: 3 });
-  store.addMetrics(first, 20, { rel_l1: 0.25, train_loss: 1 });
-  store.finishTrial(first, { state: 'complete', value: 0.25, step: 20 });
+  await store.markRunning(first, 2, 'wasm');
+  await store.addMetrics(first, 10, { rel_l1: 0.5, train_loss: 3 });
+  await store.addMetrics(first, 20, { rel_l1: 0.25, train_loss: 1 });
+  await store.finishTrial(first, { state: 'complete', value: 0.25, step: 20 });
   // A trial with a parameter the first one lacks, and a multi-line error.
-  const second = store.insertTrial({ number: 1, params: { features: 'raw', 'model.width': 32, 'training.lr': 0.1 }, config: null, steps: 20 });
-  store.finishTrial(second, { state: 'failed', value: null, step: 0, error: 'bad config:\nwidth, "32" too wide' });
-  store.close();
-  const reader = openReadStore(dbPath);
-  const rows = exportRows(reader);
-  reader.close();
+  const second = await store.insertTrial({ number: 1, params: { features: 'raw', 'model.width': 32, 'training.lr': 0.1 }, config: null, steps: 20 });
+  await store.finishTrial(second, { state: 'failed', value: null, step: 0, error: 'bad config:\nwidth, "32" too wide' });
+  await store.close();
+  const reader = await openReadStore(dbPath);
+  const rows = await exportRows(reader);
+  await reader.close();
   return rows;
 }
 
 describe('exportRows', () => {
-  it('gives every trial every column, in a stable order', () => {
-    const rows = exportedSweep();
+  it('gives every trial every column, in a stable order', async () => {
+    const rows = await exportedSweep();
     expect(rows).toHaveLength(2);
     const columns = [
       'number',
@@ -74,12 +74,12 @@ describe('exportRows', () => {
 });
 
 describe('toCsv', () => {
-  it('quotes commas, quotes and newlines (RFC 4180) and leaves other fields bare', () => {
+  it('quotes commas, quotes and newlines (RFC 4180) and leaves other fields bare', async () => {
     const csv = toCsv([{ a: 'plain', b: 'x,y', c: 'say "hi"', d: 'two\nlines', e: 1.5, f: null, g: 'cr\r' }]);
     expect(csv).toBe('a,b,c,d,e,f,g\r\nplain,"x,y","say ""hi""","two\nlines",1.5,,"cr\r"\r\n');
   });
 
-  it('writes the union of the columns of all rows, in a stable order', () => {
+  it('writes the union of the columns of all rows, in a stable order', async () => {
     const csv = toCsv([
       { number: 0, 'param.a': 1, duration_s: 2 },
       { number: 1, 'param.b': 'x', 'metric.m': 0.5, extra: 'e', state: 'complete' },
@@ -87,8 +87,8 @@ describe('toCsv', () => {
     expect(csv.split('\r\n')).toEqual(['number,state,param.a,param.b,metric.m,duration_s,extra', '0,,1,,,2,', '1,complete,,x,0.5,,e', '']);
   });
 
-  it('round-trips an exported sweep through a CSV parser', () => {
-    const rows = exportedSweep();
+  it('round-trips an exported sweep through a CSV parser', async () => {
+    const rows = await exportedSweep();
     const parsed = parseCsv(toCsv(rows));
     expect(parsed[0]).toEqual(Object.keys(rows[0] ?? {}));
     expect(parsed).toHaveLength(3);

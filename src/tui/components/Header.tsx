@@ -14,7 +14,7 @@ export interface HeaderProps {
 
 function StatusBadge({ state }: { state: DashboardState }) {
   if (state.mode === 'watch') {
-    if (state.status === 'running') return <Text color="cyan" bold>{`◉ watching live${state.writer ? ` (pid ${state.writer.pid})` : ''}`}</Text>;
+    if (state.status === 'running') return <Text color="cyan" bold>{`◉ watching live${state.writer?.pid ? ` (pid ${state.writer.pid})` : ''}`}</Text>;
     if (state.status === 'finished') return <Text color="green" bold>✓ finished</Text>;
     return <Text color="yellow" bold>○ not running</Text>;
   }

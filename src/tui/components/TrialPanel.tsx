@@ -49,7 +49,9 @@ export function wordWrap(text: string, width: number): string[] {
 /** The details of a trial as lines: progress, reason (failed/pruned), then one line per parameter. */
 export function infoLines(trial: TrialView, metricName: string): InfoLine[] {
   const lines: InfoLine[] = [];
-  const where = trial.worker !== null && trial.state === 'running' ? ` on worker ${trial.worker}` : '';
+  const where =
+    (trial.worker !== null && trial.state === 'running' ? ` on worker ${trial.worker}` : '') +
+    (trial.owner ? ` · ${trial.owner.host} agent ${trial.owner.agent}` : '');
   const steps = trial.steps !== null ? `${trial.step}/${trial.steps}` : String(trial.step);
   lines.push({ text: `${trial.state} · step ${steps}${where}`, color: STATE_COLOR[trial.state] });
   lines.push({ text: `${metricName} ${formatMetric(trial.current)} · best ${formatMetric(trial.best)}` });
