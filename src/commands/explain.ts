@@ -1,7 +1,7 @@
 // `sweepdeck explain DB [--trial N] [--json]`: the formula a kept model learned, when its network is
 // affine in its features (depth 0 or linear activations), with the held-out metric of the network,
 // of the learned formula and of the formula with rounded exponents. Other networks: why not.
-import { openReadStore, type ReadStore } from '../store/index.js';
+import { useReadStore, type ReadStore } from '../store/index.js';
 import { problemData } from '../data/reload.js';
 import {
   backendFor,
@@ -28,16 +28,15 @@ import { EXIT_OK } from './errors.js';
 type Print = (text: string) => void;
 
 export async function explainCommand(location: string, options: { trial?: number; json?: boolean; sweep?: string }, print: Print, note: Print = () => {}): Promise<number> {
-  const store = await openReadStore(location, options.sweep !== undefined ? { sweep: options.sweep } : {});
+  // Through useReadStore, like the other read commands: on a damaged DB what could be read is
+  // explained first, then the damage is named (exit 2).
+  return useReadStore(location, (store) => explainFrom(store, options, print, note), options.sweep !== undefined ? { sweep: options.sweep } : {});
+}
+
+async function explainFrom(store: ReadStore, options: { trial?: number; json?: boolean }, print: Print, note: Print): Promise<number> {
   const dbPath = store.location;
-  let artifact: TrialArtifact;
-  let alternative: { number: number; value: number } | undefined;
-  try {
-    artifact = await loadArtifact(store, dbPath, options.trial);
-    alternative = await bestClosedForm(store, artifact.trial.number);
-  } finally {
-    await store.close();
-  }
+  const artifact: TrialArtifact = await loadArtifact(store, dbPath, options.trial);
+  const alternative = await bestClosedForm(store, artifact.trial.number);
   if (hasNamedTargets(artifact.spec.problem)) return explainSeveral(artifact, alternative, options, print, note);
   const explanation = explainModel(artifact);
   if (!explanation.closedForm) {

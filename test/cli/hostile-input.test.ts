@@ -149,6 +149,12 @@ describe('3. damaged DBs', { timeout: 120_000 }, () => {
     expect(exported.stdout.split('\n').filter((line) => /^\d+,complete,/.test(line))).toHaveLength(4);
     expectRefused(exported, /table metrics/);
   });
+
+  it('explain still explains the kept model, then names the damaged table (exit 2)', () => {
+    const explained = sweepdeck(['explain', damagedCopy()]);
+    expect(explained.stdout).toMatch(/^trial \d+ of sweep tiny/m);
+    expectRefused(explained, /is damaged: SQLite's quick_check finds damage in table metrics/);
+  });
 });
 
 describe('4. timers and numbers at their limits', { timeout: 120_000 }, () => {
