@@ -6,6 +6,7 @@ import { bestFirst } from './schema.js';
 import { liveWriter } from './writer-lock.js';
 import { ModelQueries, type KeptModel, type ModelBlob } from './models.js';
 import { findDamage, isCorruption } from './damage.js';
+import { listingFromRow, summaryFromRow, type ListingRow, type TrialRow } from './trial-rows.js';
 
 export type TrialState = 'queued' | 'running' | 'complete' | 'pruned' | 'failed';
 
@@ -72,26 +73,6 @@ export interface LiveWriter {
   pid: number;
   host: string;
   since: string;
-}
-
-interface TrialRow {
-  id: number;
-  number: number;
-  state: TrialState;
-  value: number | null;
-  params: string;
-  config: string | null;
-  step: number | null;
-  steps: number | null;
-  worker: number | null;
-  backend: string | null;
-  host: string | null;
-  agent: string | null;
-  retries: number;
-  error: string | null;
-  queued_at: string;
-  started_at: string | null;
-  finished_at: string | null;
 }
 
 /** The trial columns read; a DB from before schema version 3 (read as it is: readers never migrate) has no owner columns. */
@@ -171,7 +152,7 @@ export class SqliteReadStore implements ReadStore {
        WHERE trial_id = @trialId AND (@name IS NULL OR name = @name)
        ORDER BY name, step`,
     );
-    this.selectListing = db.prepare<[], Omit<TrialRow, 'config' | 'queued_at' | 'retries'>>(
+    this.selectListing = db.prepare<[], ListingRow>(
       `SELECT id, number, state, value, params, step, steps, worker, backend, ${columns.owner}, error, started_at, finished_at
        FROM trials ORDER BY number`,
     );
@@ -251,22 +232,7 @@ export class SqliteReadStore implements ReadStore {
 
   /** Every trial by number, without config or metrics: one cheap query, for polling (watch). */
   async trialListing(): Promise<TrialListing[]> {
-    return this.selectListing.all().map((row) => ({
-      id: row.id,
-      number: row.number,
-      state: row.state,
-      value: row.value,
-      params: JSON.parse(row.params) as Record<string, unknown>,
-      step: row.step,
-      steps: row.steps,
-      worker: row.worker,
-      backend: row.backend,
-      host: row.host,
-      agent: row.agent,
-      error: row.error,
-      startedAt: row.started_at,
-      finishedAt: row.finished_at,
-    }));
+    return this.selectListing.all().map(listingFromRow);
   }
 
   /** The last recorded value of each metric in `names` for each trial in `trialIds` (by trials.id). */
@@ -346,25 +312,6 @@ export class SqliteReadStore implements ReadStore {
   private summarize(row: TrialRow): TrialSummary {
     const metrics: Record<string, number | null> = {};
     for (const metric of this.unlessDamaged('metrics', [], () => this.selectFinalMetrics.all(row.id))) metrics[metric.name] = metric.value;
-    return {
-      id: row.id,
-      number: row.number,
-      state: row.state,
-      value: row.value,
-      params: JSON.parse(row.params) as Record<string, unknown>,
-      config: row.config === null ? null : (JSON.parse(row.config) as unknown),
-      step: row.step,
-      steps: row.steps,
-      worker: row.worker,
-      backend: row.backend,
-      host: row.host,
-      agent: row.agent,
-      retries: row.retries,
-      error: row.error,
-      queuedAt: row.queued_at,
-      startedAt: row.started_at,
-      finishedAt: row.finished_at,
-      metrics,
-    };
+    return summaryFromRow(row, metrics);
   }
 }

@@ -6,29 +6,10 @@ import type { SweepRecord } from '../open.js';
 import type { CurvePoint, LatestMetric, LiveWriter, ReadStore, TrialListing, TrialState, TrialSummary } from '../read.js';
 import { bestFirst } from '../schema.js';
 import type { PgConnection, Query } from './connection.js';
+import { listingFromRow, summaryFromRow, type ListingRow, type TrialRow } from '../trial-rows.js';
 
 const TRIAL_COLUMNS =
   'id, number, state, value, params, config, step, steps, worker, backend, host, agent, retries, error, queued_at, started_at, finished_at';
-
-interface TrialRow {
-  id: number;
-  number: number;
-  state: TrialState;
-  value: number | null;
-  params: string;
-  config: string | null;
-  step: number | null;
-  steps: number | null;
-  worker: number | null;
-  backend: string | null;
-  host: string | null;
-  agent: string | null;
-  retries: number;
-  error: string | null;
-  queued_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
 
 export class PgReadStore implements ReadStore {
   readonly location: string;
@@ -110,28 +91,13 @@ export class PgReadStore implements ReadStore {
 
   async trialListing(): Promise<TrialListing[]> {
     const rows = await this.read((q) =>
-      q<TrialRow>(
+      q<ListingRow>(
         `SELECT id, number, state, value, params, step, steps, worker, backend, host, agent, error, started_at, finished_at
          FROM trials WHERE sweep_id = $1 ORDER BY number`,
         [this.sweepId],
       ),
     );
-    return rows.map((row) => ({
-      id: row.id,
-      number: row.number,
-      state: row.state,
-      value: row.value,
-      params: JSON.parse(row.params) as Record<string, unknown>,
-      step: row.step,
-      steps: row.steps,
-      worker: row.worker,
-      backend: row.backend,
-      host: row.host,
-      agent: row.agent,
-      error: row.error,
-      startedAt: row.started_at,
-      finishedAt: row.finished_at,
-    }));
+    return rows.map(listingFromRow);
   }
 
   async latestMetrics(trialIds: readonly number[], names: readonly string[]): Promise<LatestMetric[]> {
@@ -216,26 +182,7 @@ export class PgReadStore implements ReadStore {
         if (!m) metrics.set(f.trial_id, (m = {}));
         m[f.name] = f.value;
       }
-      return rows.map((row) => ({
-        id: row.id,
-        number: row.number,
-        state: row.state,
-        value: row.value,
-        params: JSON.parse(row.params) as Record<string, unknown>,
-        config: row.config === null ? null : (JSON.parse(row.config) as unknown),
-        step: row.step,
-        steps: row.steps,
-        worker: row.worker,
-        backend: row.backend,
-        host: row.host,
-        agent: row.agent,
-        retries: row.retries,
-        error: row.error,
-        queuedAt: row.queued_at,
-        startedAt: row.started_at,
-        finishedAt: row.finished_at,
-        metrics: metrics.get(row.id) ?? {},
-      }));
+      return rows.map((row) => summaryFromRow(row, metrics.get(row.id) ?? {}));
     };
     return this.snapshotQuery ? load() : this.consistentRead(load);
   }
