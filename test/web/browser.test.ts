@@ -116,7 +116,8 @@ describe.skipIf(!haveChromium)('the web view in Chromium', () => {
     await page.goto(`${served.url}trial/${pruned.number}`);
     await page.locator('[data-reason]').waitFor();
     expect(await page.locator('[data-reason]').textContent()).toBe(pruned.error);
-    expect(pruned.error).toMatch(/^asha: .* at step 20 is not in the top/);
+    // Which rung prunes it depends on which trials had finished there (2 workers): any rung will do.
+    expect(pruned.error).toMatch(/^asha: .* at step \d+ is not in the top \d+ of \d+ there/);
     expect(await page.locator('.command').textContent()).toBe(`sweepdeck run webtiny-trial-${pruned.number}.yaml --db results/webtiny-trial-${pruned.number}.db`);
     const charts = await facts(page);
     const trialCharts = Object.entries(charts).filter(([name]) => name.startsWith('trial-'));
