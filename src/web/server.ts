@@ -1,7 +1,8 @@
 // `sweepdeck serve`: a read-only HTTP server over one results DB. Routes are a fixed list (the
 // page, two bundled assets, three /api routes); nothing a request names is looked up on disk.
 // A live sweep is followed by polling the DB's data_version once a second (one cheap PRAGMA, no
-// read when nothing changed) and telling the pages over server-sent events.
+// read when nothing changed) and telling the pages over server-sent events, no more often than
+// the cost of rebuilding the view allows (BUILD_COST_FACTOR).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ReadStore } from '../store/index.js';
@@ -10,6 +11,9 @@ import { ASSETS, notFoundHtml, pageHtml, readAsset } from './page.js';
 
 export const DEFAULT_POLL_MS = 1000;
 const SLOW_PARTS_EVERY_MS = 30_000;
+/** Pages are told of a change at most once per this many times the last view build took: serving a live
+ *  sweep then spends at most ~1/50 of one core rebuilding the view, however large the sweep grows. */
+const BUILD_COST_FACTOR = 50;
 
 export interface ServerOptions {
   store: ReadStore;
@@ -18,6 +22,8 @@ export interface ServerOptions {
   port: number;
   /** How often the DB is looked at for changes. */
   pollMs?: number;
+  /** Changes are announced at most once per this many times the last view build took (default BUILD_COST_FACTOR). */
+  buildCostFactor?: number;
   /** Where a request that failed inside the server is reported (the page gets a plain 500). */
   log?: (line: string) => void;
 }
@@ -44,15 +50,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let token = await changeToken(store);
   let cached: { token: string; json: string } | undefined;
   let loading: Promise<string> | undefined;
+  // How long the last view took to build, and when the pages were last told of a change.
+  let lastBuildMs = 0;
+  let announcedAt = 0;
+  let announced = token;
 
   const sweepJson = async (): Promise<string> => {
     if (cached?.token === token) return cached.json;
     if (!loading) {
       const at = token;
+      const started = performance.now();
       loading = loadSweepView(store, dbPath, cache)
         .then((view) => {
           const json = JSON.stringify(view);
           cached = { token: at, json };
+          lastBuildMs = performance.now() - started;
           return json;
         })
         .finally(() => (loading = undefined));
@@ -63,8 +75,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const listeners = new Set<http.ServerResponse>();
   const poll = setInterval(() => {
     void changeToken(store).then((next) => {
-      if (next === token) return;
       token = next;
+      // A change seen too soon after the last one waits for a later poll: it is announced, never dropped.
+      if (token === announced || performance.now() - announcedAt < lastBuildMs * (options.buildCostFactor ?? BUILD_COST_FACTOR)) return;
+      announced = token;
+      announcedAt = performance.now();
       for (const response of listeners) response.write(`event: changed\ndata: ${token}\n\n`);
     }, (error: unknown) => log(`serve: reading ${dbPath} failed: ${(error as Error).message}`));
   }, options.pollMs ?? DEFAULT_POLL_MS);
