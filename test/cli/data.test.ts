@@ -348,3 +348,44 @@ describe('sweeps/data-example.yaml', () => {
     }));
   }, 300_000);
 });
+
+describe('several target columns with model.shared: false and a weights column', () => {
+  it('per-target networks, per-target metrics, best/export/predict/explain; zero-weight rows with wrong targets are ignored', () => {
+    const dir = tempDir();
+    // y1 = 2·a + 3·b − 1, y2 = a − b + 4; rows with w = 0 carry wrong targets (1000) that a weighted loss must ignore.
+    const rows = linearRows(300).map((r, i) => {
+      const bad = i % 7 === 3 && !r.split;
+      return { ...r, y1: bad ? 1000 : r.y, y2: bad ? 1000 : r.a - r.b + 4, w: bad ? 0 : 1 };
+    });
+    write(dir, 'two.csv', csv(rows, ['a', 'b', 'y1', 'y2', 'w', 'split']));
+    const sweep = SWEEP('two.csv', '  validation: { column: split }\n  metrics:\n    l1: abs(pred - target)\n    worst: { max: l1 }\n')
+      .replace('targets: y\n', 'targets: [y1, y2]\n    weights: w\n')
+      .replace('metric: { name: l1, goal: minimize }', 'metric: { name: worst, goal: minimize }')
+      .replace('  training.lr: { values: [0.3] }', '  training.lr: { values: [0.3] }\n  model.shared: { values: [true, false] }')
+      .replace('optimizer: adam,', 'optimizer: adam, loss: (pred - target)^2,');
+    const file = write(dir, 'sweep.yaml', sweep);
+    const db = join(dir, 'out.db');
+    const run = sweepdeck(['run', file, '--db', db, '--workers', '1', '--backend', 'wasm', '--no-tui']);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const sql = new Database(db, { readonly: true });
+    const names = sql.prepare('SELECT DISTINCT name FROM final_metrics').pluck().all() as string[];
+    const finals = sql.prepare("SELECT t.number, f.name, f.value FROM final_metrics f JOIN trials t ON t.id = f.trial_id WHERE f.name IN ('l1.y1', 'l1.y2')").all() as { number: number; name: string; value: number }[];
+    sql.close();
+    for (const name of ['l1.y1', 'l1.y2', 'worst']) expect(names).toContain(name);
+    // Both trials (shared and not): each target near exact; with the weights ignored the 1000s would pull it off by ~100.
+    expect(new Set(finals.map((f) => f.number))).toEqual(new Set([0, 1]));
+    for (const f of finals) expect(f.value, `${f.number} ${f.name}`).toBeLessThan(0.5);
+    const best = JSON.parse(sweepdeck(['best', db, '--json']).stdout) as { params: Record<string, unknown>; metrics: Record<string, number> }[];
+    expect(best).toHaveLength(2);
+    for (const b of best) for (const n of ['l1.y1', 'l1.y2']) expect(Number.isFinite(b.metrics[n])).toBe(true);
+    const header = sweepdeck(['export', db, '--format', 'csv']).stdout.split('\n')[0]!.split(',');
+    for (const n of ['metric.l1.y1', 'metric.l1.y2']) expect(header).toContain(n);
+    const input = write(dir, 'points.csv', 'a,b\n2,3\n5,1.5\n');
+    const predicted = JSON.parse(sweepdeck(['predict', db, '--input', input, '--json']).stdout) as { rows: { pred: Record<string, number> }[] };
+    expect(Object.keys(predicted.rows[0]!.pred)).toEqual(['y1', 'y2']);
+    expect(predicted.rows[0]!.pred.y1).toBeCloseTo(12, 0);
+    expect(predicted.rows[0]!.pred.y2).toBeCloseTo(3, 0);
+    const explained = JSON.parse(sweepdeck(['explain', db, '--json']).stdout) as { targets: { target: string }[] };
+    expect(explained.targets.map((t) => t.target)).toEqual(['y1', 'y2']);
+  }, 120_000);
+});
