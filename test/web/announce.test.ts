@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openReadStore, type ReadStore } from '../../src/store/index.js';
+import { openReadStore } from '../../src/store/index.js';
 import { startServer } from '../../src/web/server.js';
 import { makeSweepDb } from './fixtures.js';
 
@@ -43,22 +43,26 @@ const until = async (condition: () => boolean, ms: number) => {
   return condition();
 };
 
-describe('serve announces changes at a rate its view builds allow', () => {
-  const withServer = async (db: string, buildCostFactor: number, body: (url: string, store: ReadStore) => Promise<void>) => {
-    const store = await openReadStore(db);
-    const server = await startServer({ store, dbPath: db, host: '127.0.0.1', port: 0, pollMs: 40, buildCostFactor });
-    try {
-      await body(server.url, store);
-    } finally {
-      await server.close();
-      await store.close();
-    }
-  };
+/** Serves a copy of the fixture DB; `buildCostFactor` is read at every poll, so a getter may change it mid-test. */
+async function withServer(name: string, factor: { readonly buildCostFactor: number }, body: (url: string, db: string) => Promise<void>): Promise<void> {
+  const db = join(fixture.dir, name);
+  fs.copyFileSync(fixture.db, db);
+  const store = await openReadStore(db);
+  const server = await startServer({
+    store, dbPath: db, host: '127.0.0.1', port: 0, pollMs: 40,
+    get buildCostFactor() { return factor.buildCostFactor; },
+  });
+  try {
+    await body(server.url, db);
+  } finally {
+    await server.close();
+    await store.close();
+  }
+}
 
+describe('serve announces changes at a rate its view builds allow', () => {
   it('announces a change at the next poll when building the view is cheap next to the interval', async () => {
-    const db = join(fixture.dir, 'prompt.db');
-    fs.copyFileSync(fixture.db, db);
-    await withServer(db, 0, async (url) => {
+    await withServer('prompt.db', { buildCostFactor: 0 }, async (url, db) => {
       const feed = await follow(url);
       await until(() => feed.events.length === 1, 5000);
       await fetch(`${url}api/sweep`);
@@ -69,27 +73,20 @@ describe('serve announces changes at a rate its view builds allow', () => {
     });
   });
 
-  it('holds a change back while the last build is recent, then announces the latest one', async () => {
-    const db = join(fixture.dir, 'held.db');
-    fs.copyFileSync(fixture.db, db);
-    let factor = 1e9;
-    const store = await openReadStore(db);
-    // The factor is read once at start; a getter lets the test lift the hold-back mid-run.
-    const server = await startServer({ store, dbPath: db, host: '127.0.0.1', port: 0, pollMs: 40, get buildCostFactor() { return factor; } });
-    try {
-      const feed = await follow(server.url);
+  it('holds a change back while the last build is recent, then announces it', async () => {
+    const factor = { buildCostFactor: 1e9 };
+    await withServer('held.db', factor, async (url, db) => {
+      const feed = await follow(url);
       await until(() => feed.events.length === 1, 5000);
-      await fetch(`${server.url}api/sweep`); // a build: from now on the interval is 1e9 × its cost
+      await fetch(`${url}api/sweep`); // a build: from now on the interval is 1e9 × its cost
       touch(db);
       touch(db);
       await new Promise((r) => setTimeout(r, 600));
       expect(feed.events).toHaveLength(1);
-      factor = 0;
+      factor.buildCostFactor = 0;
       expect(await until(() => feed.events.length === 2, 5000)).toBe(true);
+      expect(feed.events[1]).not.toBe(feed.events[0]);
       await feed.stop();
-    } finally {
-      await server.close();
-      await store.close();
-    }
+    });
   });
 });
