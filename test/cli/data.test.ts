@@ -191,6 +191,8 @@ describe('several target columns: one named target per column', () => {
     expect(predicted.rows[0]!.pred.y2).toBeCloseTo(3, 0);
     expect(predicted.rows[1]!.pred.y1).toBeCloseTo(13.5, 0);
     expect(predicted.rows[1]!.pred.y2).toBeCloseTo(7.5, 0);
+    expect(predicted.rows[1]!.pred.y1).toBeCloseTo(13.5, 0);
+    expect(predicted.rows[1]!.pred.y2).toBeCloseTo(7.5, 0);
     const held = rows.filter((r) => r.split === 1).map((r) => ({ ...r, y1: r.y }));
     const checkInput = write(dir, 'held.csv', csv(held, ['a', 'b', 'y1', 'y2']));
     const check = JSON.parse(sweepdeck(['predict', db, '--input', checkInput, '--check', '--json']).stdout) as {
@@ -377,6 +379,8 @@ describe('several target columns with model.shared: false and a weights column',
     for (const f of finals) expect(f.value, `${f.number} ${f.name}`).toBeLessThan(0.5);
     const best = JSON.parse(sweepdeck(['best', db, '--json']).stdout) as { params: Record<string, unknown>; metrics: Record<string, number> }[];
     expect(best).toHaveLength(2);
+    // One trial of each network form: the shared trunk and one network per target.
+    expect(new Set(best.map((b) => b.params['model.shared']))).toEqual(new Set([true, false]));
     for (const b of best) for (const n of ['l1.y1', 'l1.y2']) expect(Number.isFinite(b.metrics[n])).toBe(true);
     const header = sweepdeck(['export', db, '--format', 'csv']).stdout.split('\n')[0]!.split(',');
     for (const n of ['metric.l1.y1', 'metric.l1.y2']) expect(header).toContain(n);
@@ -385,6 +389,8 @@ describe('several target columns with model.shared: false and a weights column',
     expect(Object.keys(predicted.rows[0]!.pred)).toEqual(['y1', 'y2']);
     expect(predicted.rows[0]!.pred.y1).toBeCloseTo(12, 0);
     expect(predicted.rows[0]!.pred.y2).toBeCloseTo(3, 0);
+    expect(predicted.rows[1]!.pred.y1).toBeCloseTo(13.5, 0);
+    expect(predicted.rows[1]!.pred.y2).toBeCloseTo(7.5, 0);
     const explained = JSON.parse(sweepdeck(['explain', db, '--json']).stdout) as { targets: { target: string }[] };
     expect(explained.targets.map((t) => t.target)).toEqual(['y1', 'y2']);
   }, 120_000);
