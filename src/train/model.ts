@@ -55,27 +55,23 @@ export function buildMlp(
   outputs = 1,
 ): Mlp {
   const { tf } = backend;
-  const rng = new Rng(seed);
-  const sizes = [inputs, ...Array.from({ length: model.depth }, () => model.width), outputs];
+  const initial = initialParameters(inputs, model, seed, outputs);
+  const sizes = initial.layerSizes;
   const weights: tfTypes.Variable[] = [];
   const biases: tfTypes.Variable[] = [];
   // tf.variable does not own its initial tensor: tidy disposes those and keeps the variables.
   tf.tidy(() => {
     for (let layer = 0; layer < sizes.length - 1; layer++) {
-      const fanIn = sizes[layer]!;
-      const fanOut = sizes[layer + 1]!;
-      const values = initialWeights(model.initializer, fanIn, fanOut, rng);
-      weights.push(tf.variable(tf.tensor2d(values, [fanIn, fanOut]), true));
-      const bias = model.initializer === 'torch_linear' ? initialWeights('torch_linear', fanIn, fanOut, rng, fanOut) : new Float32Array(fanOut);
-      biases.push(tf.variable(tf.tensor1d(bias), true));
+      weights.push(tf.variable(tf.tensor2d(initial.kernels[layer]!, [sizes[layer]!, sizes[layer + 1]!]), true));
+      biases.push(tf.variable(tf.tensor1d(initial.biases[layer]!), true));
     }
   });
   const layers = weights.length;
   const activationOf = (layer: number): Activation => (layer === layers - 1 ? 'linear' : model.activation[layer]!);
   const kernel = (layer: number) => weights[layer] as tfTypes.Tensor as tfTypes.Tensor2D;
   const bias = (layer: number) => biases[layer] as tfTypes.Tensor as tfTypes.Tensor1D;
-  const products = backend.name === 'wasm' ? explicitTransposeProducts(tf) : transposedProducts(tf);
-  const activate = backend.name === 'wasm' ? wasmActivation : applyActivation;
+  const products = denseProducts(backend);
+  const activate = activationFor(backend);
 
   /** Every layer's pre-activation and output (the input first): what the backward pass needs. */
   const forwardAll = (x: tfTypes.Tensor2D): { preActivations: tfTypes.Tensor2D[]; outputs: tfTypes.Tensor2D[] } => {
@@ -131,8 +127,38 @@ export function buildMlp(
   };
 }
 
+/** The layer sizes and initial weights of a network: drawn from one RNG seeded with `seed`, layer by layer (kernel, then bias). */
+export function initialParameters(
+  inputs: number,
+  model: Pick<ModelSpec, 'depth' | 'width' | 'initializer'>,
+  seed: number,
+  outputs = 1,
+): { layerSizes: number[]; kernels: Float32Array[]; biases: Float32Array[] } {
+  const rng = new Rng(seed);
+  const layerSizes = [inputs, ...Array.from({ length: model.depth }, () => model.width), outputs];
+  const kernels: Float32Array[] = [];
+  const biases: Float32Array[] = [];
+  for (let layer = 0; layer < layerSizes.length - 1; layer++) {
+    const fanIn = layerSizes[layer]!;
+    const fanOut = layerSizes[layer + 1]!;
+    kernels.push(initialWeights(model.initializer, fanIn, fanOut, rng));
+    biases.push(model.initializer === 'torch_linear' ? initialWeights('torch_linear', fanIn, fanOut, rng, fanOut) : new Float32Array(fanOut));
+  }
+  return { layerSizes, kernels, biases };
+}
+
+/** A dense layer's backward products, arranged for the backend (see explicitTransposeProducts). */
+export function denseProducts(backend: LoadedBackend): DenseProducts {
+  return backend.name === 'wasm' ? explicitTransposeProducts(backend.tf) : transposedProducts(backend.tf);
+}
+
+/** The activation functions, as fast as the backend computes them. */
+export function activationFor(backend: LoadedBackend): typeof applyActivation {
+  return backend.name === 'wasm' ? wasmActivation : applyActivation;
+}
+
 /** The products of a dense layer's backward pass: dW = xᵀ·dz, db = Σ_rows dz, dx = dz·Wᵀ. */
-interface DenseProducts {
+export interface DenseProducts {
   weightGradients(x: tfTypes.Tensor2D, dz: tfTypes.Tensor2D): [dW: tfTypes.Tensor2D, db: tfTypes.Tensor1D];
   inputGradient(dz: tfTypes.Tensor2D, w: tfTypes.Tensor2D): tfTypes.Tensor2D;
   /** Free tensors kept across steps. */

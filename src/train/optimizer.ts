@@ -41,9 +41,12 @@ export function makeParameterUpdate(backend: LoadedBackend, variables: tfTypes.V
   return new HostUpdate(backend.tf, variables, options);
 }
 
-/** The update computed on the host over float32 state, each variable then assigned in one upload. */
-export class HostUpdate implements ParameterUpdate {
-  private readonly values: Float32Array[];
+/**
+ * An optimiser's float32 state and its step, over plain arrays: the parameters it is given are
+ * updated in place. HostUpdate uses one per trial; a pack of trials (pack.ts) one per member,
+ * over that member's slices of the stacked parameters.
+ */
+export class HostOptimizer {
   /** Adam: first moments; momentum: accumulated velocity; RMSProp: mean squares. */
   private readonly first: Float32Array[];
   /** Adam: second moments. */
@@ -51,30 +54,20 @@ export class HostUpdate implements ParameterUpdate {
   private step = 0;
 
   constructor(
-    private readonly tf: Tf,
-    private readonly variables: tfTypes.Variable[],
+    /** The parameters, updated in place by every step. */
+    readonly values: Float32Array[],
     private readonly options: OptimizerOptions,
   ) {
-    // The variables' current values, kept here from now on: the update only ever writes them.
-    this.values = variables.map((v) => Float32Array.from(v.dataSync()));
-    this.first = variables.map((v) => new Float32Array(v.size));
-    this.second = options.name === 'adam' ? variables.map((v) => new Float32Array(v.size)) : [];
+    this.first = values.map((v) => new Float32Array(v.length));
+    this.second = options.name === 'adam' ? values.map((v) => new Float32Array(v.length)) : [];
   }
 
-  apply(grads: readonly tfTypes.Tensor[], lr: number): void {
-    if (grads.length !== this.variables.length) throw new Error(`expected ${this.variables.length} gradients, got ${grads.length}`);
-    const g = grads.map((grad) => grad.dataSync() as Float32Array);
-    const scale = this.options.gradClip === undefined ? 1 : clipFactor(g, this.options.gradClip);
+  /** One step with `grads` (one per parameter array, in order) at learning rate `lr`. */
+  apply(grads: readonly Float32Array[], lr: number): void {
+    if (grads.length !== this.values.length) throw new Error(`expected ${this.values.length} gradients, got ${grads.length}`);
+    const scale = this.options.gradClip === undefined ? 1 : clipFactor(grads, this.options.gradClip);
     this.step++;
-    for (let k = 0; k < g.length; k++) this.updateOne(k, g[k]!, scale, lr);
-    const { tf } = this;
-    for (let k = 0; k < this.variables.length; k++) {
-      const variable = this.variables[k]!;
-      // tf.tensor may keep the array it is given (the cpu backend does): hand it a copy, never our state.
-      const next = tf.tensor(this.values[k]!.slice(), variable.shape, 'float32');
-      variable.assign(next);
-      next.dispose();
-    }
+    for (let k = 0; k < grads.length; k++) this.updateOne(k, grads[k]!, scale, lr);
   }
 
   private updateOne(k: number, grad: Float32Array, scale: number, lr: number): void {
@@ -113,6 +106,39 @@ export class HostUpdate implements ParameterUpdate {
         }
         return;
       }
+    }
+  }
+}
+
+/** The update computed on the host over float32 state, each variable then assigned in one upload. */
+export class HostUpdate implements ParameterUpdate {
+  private readonly optimizer: HostOptimizer;
+
+  constructor(
+    private readonly tf: Tf,
+    private readonly variables: tfTypes.Variable[],
+    options: OptimizerOptions,
+  ) {
+    // The variables' current values, kept here from now on: the update only ever writes them.
+    this.optimizer = new HostOptimizer(
+      variables.map((v) => Float32Array.from(v.dataSync())),
+      options,
+    );
+  }
+
+  apply(grads: readonly tfTypes.Tensor[], lr: number): void {
+    if (grads.length !== this.variables.length) throw new Error(`expected ${this.variables.length} gradients, got ${grads.length}`);
+    this.optimizer.apply(
+      grads.map((grad) => grad.dataSync() as Float32Array),
+      lr,
+    );
+    const { tf } = this;
+    for (let k = 0; k < this.variables.length; k++) {
+      const variable = this.variables[k]!;
+      // tf.tensor may keep the array it is given (the cpu backend does): hand it a copy, never our state.
+      const next = tf.tensor(this.optimizer.values[k]!.slice(), variable.shape, 'float32');
+      variable.assign(next);
+      next.dispose();
     }
   }
 

@@ -6,7 +6,7 @@
 // compute the loss and d(loss)/d(net) on the host in float64 (loss.ts), run the network's backward
 // pass (tfjs, model.ts) and update the parameters (optimizer.ts). The loss is known on the host at
 // every step, so divergence is caught at the step where it happens, for free.
-import { BatchBuilder, type HostBatch } from '../problem/dataset.js';
+import { BatchBuilder, type FeatureNorm, type HostBatch } from '../problem/dataset.js';
 import { evaluateTargetMetrics, summarizeTargetMetrics } from '../problem/target-metrics.js';
 import { compileFormula } from '../problem/compile.js';
 import { headNames, lossNames } from '../spec/names.js';
@@ -50,48 +50,167 @@ const EVAL_CHUNK = 8192;
 /** A name a loss or head reads that is a network output or a head, not a data column. */
 const isNetworkName = (name: string): boolean => name === 'net' || name === 'pred' || name.startsWith('net.') || name.startsWith('pred.');
 
+/**
+ * One trial's own part of training, whatever network computes its output: its targets' heads and
+ * training loss, its learning-rate schedule, its evaluations and its bookkeeping (step, running
+ * loss, verdicts, how it ends). trainTrial gives it a network of its own; a pack (pack.ts) runs
+ * several of these over one batched network.
+ */
+export class TrialRun {
+  readonly targets: ReturnType<typeof trialTargets>;
+  /** The data columns this trial's training loss reads (the batches must carry them). */
+  readonly columnNames: string[];
+  readonly norm: FeatureNorm;
+  /** Outputs of the network: one per target. */
+  readonly outputs: number;
+  step = 0;
+  private readonly heads: ReturnType<typeof compileFormula>[];
+  private readonly trainingLoss: ReturnType<typeof compileTargetLosses>;
+  private readonly schedule: LrSchedule;
+  private lastMetrics: MetricValues = {};
+  private value: number | null = null;
+  private lossSum = 0;
+  private lossCount = 0;
+  private trainSeconds = 0;
+  private stepsSinceEval = 0;
+
+  constructor(
+    private readonly spec: SweepSpec,
+    private readonly data: ProblemData,
+    readonly config: TrialConfig,
+    readonly hooks: TrainHooks,
+  ) {
+    const targets = (this.targets = trialTargets(spec, config));
+    this.outputs = targets.length;
+    // The heads run in float64 twice: in the training loss (with its derivative) and at evaluation.
+    const heads = (this.heads = targets.map((t) => compileFormula(t.head, headNames(t.scopes))));
+    const losses = targets.map((t) => compileFormula(t.loss, lossNames(t.scopes)).formula);
+    // The data columns the batches must carry: what the losses read, and the heads of the targets whose prediction a loss reads.
+    const own = (t: (typeof targets)[number], name: string) => (name === 'target' ? t.columns.target : name === 'scale' ? t.columns.scale : name);
+    const predsRead = new Set<number>();
+    losses.forEach((loss, t) => {
+      for (const name of loss.names) {
+        if (name === 'pred') predsRead.add(t);
+        else if (name.startsWith('pred.')) predsRead.add(targets.findIndex((x) => `pred.${x.name}` === name));
+      }
+    });
+    this.columnNames = [
+      ...new Set([
+        ...losses.flatMap((loss, t) => loss.names.filter((name) => !isNetworkName(name)).map((name) => own(targets[t]!, name))),
+        ...[...predsRead].flatMap((t) => heads[t]!.formula.names.filter((name) => !isNetworkName(name)).map((name) => own(targets[t]!, name))),
+      ]),
+    ];
+    this.trainingLoss = compileTargetLosses(
+      targets.map((t, i) => ({ name: t.name, head: heads[i]!.formula, loss: losses[i]!, weight: t.weight, columns: t.columns })),
+      config.training.batch_size,
+    );
+    this.schedule = new LrSchedule(config.training.schedule, config.training.lr, config.training.steps);
+    this.norm = data.norm(config.features, config.model.input_norm, config.train);
+  }
+
+  get done(): boolean {
+    return this.step >= this.config.training.steps;
+  }
+
+  /** The learning rate of the coming step. */
+  lr(): number {
+    return this.schedule.lrAt(this.step);
+  }
+
+  /** The batch's training loss from the network's output (n × outputs, row-major), with d(loss)/d(net) written into `dnet`. */
+  loss(net: Float32Array, batch: HostBatch, dnet: Float32Array): number {
+    return this.trainingLoss.evaluate(net, batch.columns, batch.n, dnet, batch.weights);
+  }
+
+  /** Whether the step about to be counted by `afterStep` evaluates. */
+  evaluatesAfterStep(): boolean {
+    const next = this.step + 1;
+    return next % this.config.training.eval_every === 0 || next === this.config.training.steps;
+  }
+
+  /**
+   * Count one step that took `seconds` and gave `lossValue`; at an evaluation step, evaluate with
+   * `validationNets` (each target's network output on the validation set) and ask the hooks.
+   * Returns the trial's outcome when it ends here (diverged, or pruned); complete() ends it otherwise.
+   */
+  afterStep(lossValue: number, lr: number, seconds: number, validationNets: () => Float64Array[]): TrialOutcome | undefined {
+    this.trainSeconds += seconds;
+    this.step++;
+    this.stepsSinceEval++;
+    const { step } = this;
+    if (!Number.isFinite(lossValue)) {
+      return { state: 'failed', value: null, step, error: `diverged: training loss is ${lossValue} at step ${step}`, metrics: this.lastMetrics };
+    }
+    this.schedule.observe(lossValue);
+    this.lossSum += lossValue;
+    this.lossCount++;
+    if (step % this.config.training.eval_every !== 0 && step !== this.config.training.steps) return undefined;
+    const metrics = this.metricsOf(validationNets());
+    metrics.train_loss = this.lossSum / this.lossCount;
+    metrics.lr = lr;
+    metrics.steps_per_s = this.trainSeconds > 0 ? this.stepsSinceEval / this.trainSeconds : 0;
+    this.lossSum = this.lossCount = this.trainSeconds = this.stepsSinceEval = 0;
+    this.lastMetrics = metrics;
+    const verdict = this.hooks.onEval(step, metrics);
+    const sweepMetric = this.spec.metric.name;
+    this.value = metrics[sweepMetric]!;
+    if (!Number.isFinite(this.value)) {
+      return { state: 'failed', value: null, step, error: `diverged: validation ${sweepMetric} is ${this.value} at step ${step}`, metrics };
+    }
+    if (verdict === 'prune' && step < this.config.training.steps) return { state: 'pruned', value: this.value, step, metrics };
+    return undefined;
+  }
+
+  /** The outcome of a trial asked to stop before its next step. */
+  stopped(): TrialOutcome {
+    return { state: 'stopped', value: this.value, step: this.step, metrics: this.lastMetrics };
+  }
+
+  /** The outcome of a trial that ran all its steps, with its trained weights. */
+  complete(weights: Omit<TrainedModel, 'norm'>): TrialOutcome {
+    const named = this.data.problem.namedTargets;
+    const model: TrainedModel = { ...weights, norm: this.norm, ...(named ? { outputs: this.targets.map((t) => t.name) } : {}) };
+    return { state: 'complete', value: this.value, step: this.step, metrics: this.lastMetrics, model };
+  }
+
+  /** The metrics of predictions on the validation set, from each target's network output there. */
+  private metricsOf(nets: Float64Array[]): MetricValues {
+    const { data } = this;
+    const n = data.validation.n;
+    const named = data.problem.namedTargets;
+    const preds = this.targets.map((t, j) => {
+      const columns = new Map(data.validation.columns);
+      columns.set('net', nets[j]!);
+      const scale = data.validation.columns.get(t.columns.scale);
+      if (named && scale) columns.set('scale', scale);
+      return this.heads[j]!.evaluate(columns, n);
+    });
+    return summarizeTargetMetrics(evaluateTargetMetrics(data.problem, data.validation.columns, preds, n), this.spec.problem.aggregates);
+  }
+}
+
+/** The batches a group of trials trains on: one stream, carrying every column any of them reads. */
+export function trainingStream(data: ProblemData, runs: readonly TrialRun[]): () => HostBatch {
+  const first = runs[0]!.config;
+  const columns = [...new Set(runs.flatMap((run) => run.columnNames))];
+  const builder = new BatchBuilder(data.problem, first.features, runs[0]!.norm, columns, data.source.weights);
+  return data.trainBatches(builder, first.training.batch_size, deriveSeed(first.training.seed, 'shuffle'), first.train);
+}
+
 export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: ProblemData, config: TrialConfig, hooks: TrainHooks): TrialOutcome {
   const { tf } = backend;
-  const targets = trialTargets(spec, config);
-  const k = targets.length;
-  const named = data.problem.namedTargets;
-  // The heads run in float64 twice: in the training loss (with its derivative) and at evaluation.
-  const heads = targets.map((t) => compileFormula(t.head, headNames(t.scopes)));
-  const losses = targets.map((t) => compileFormula(t.loss, lossNames(t.scopes)).formula);
-  // The data columns the batches must carry: what the losses read, and the heads of the targets whose prediction a loss reads.
-  const own = (t: (typeof targets)[number], name: string) => (name === 'target' ? t.columns.target : name === 'scale' ? t.columns.scale : name);
-  const predsRead = new Set<number>();
-  losses.forEach((loss, t) => {
-    for (const name of loss.names) {
-      if (name === 'pred') predsRead.add(t);
-      else if (name.startsWith('pred.')) predsRead.add(targets.findIndex((x) => `pred.${x.name}` === name));
-    }
-  });
-  const columnNames = [
-    ...new Set([
-      ...losses.flatMap((loss, t) => loss.names.filter((name) => !isNetworkName(name)).map((name) => own(targets[t]!, name))),
-      ...[...predsRead].flatMap((t) => heads[t]!.formula.names.filter((name) => !isNetworkName(name)).map((name) => own(targets[t]!, name))),
-    ]),
-  ];
+  const run = new TrialRun(spec, data, config, hooks);
+  const k = run.outputs;
   const batchSize = config.training.batch_size;
-  const trainingLoss = compileTargetLosses(
-    targets.map((t, i) => ({ name: t.name, head: heads[i]!.formula, loss: losses[i]!, weight: t.weight, columns: t.columns })),
-    batchSize,
-  );
-  const sweepMetric = spec.metric.name;
-
-  const norm = data.norm(config.features, config.model.input_norm, config.train);
-  const builder = new BatchBuilder(data.problem, config.features, norm, columnNames, data.source.weights);
-  const nextBatch = data.trainBatches(builder, batchSize, deriveSeed(config.training.seed, 'shuffle'), config.train);
+  const nextBatch = trainingStream(data, [run]);
   const inputs = config.featureFormulas.length;
   // One network with an output per target, or (model.shared: false) one network per target; network 0 keeps the trial's seed.
   const shared = config.model.shared !== false;
   const mlps = shared
     ? [buildMlp(backend, inputs, config.model, config.training.seed, k)]
-    : targets.map((_, j) => buildMlp(backend, inputs, config.model, j === 0 ? config.training.seed : deriveSeed(config.training.seed, 'network', j), 1));
+    : run.targets.map((_, j) => buildMlp(backend, inputs, config.model, j === 0 ? config.training.seed : deriveSeed(config.training.seed, 'network', j), 1));
   const updates = mlps.map((mlp) => makeParameterUpdate(backend, mlp.variables, { name: config.training.optimizer, gradClip: config.training.grad_clip }));
-  const schedule = new LrSchedule(config.training.schedule, config.training.lr, config.training.steps);
-  const validationX = tf.tensor2d(data.validationFeatures(config.features, norm), [data.validation.n, inputs]);
+  const validationX = tf.tensor2d(data.validationFeatures(config.features, run.norm), [data.validation.n, inputs]);
   // d(loss)/d(net) of the current batch (n × k, row-major). Reused every step: the tensor made from it is used up
   // within the step (tfjs runs ops eagerly), even on backends that keep the array they are given.
   const dnet = new Float32Array(batchSize * k);
@@ -99,9 +218,9 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
   const netRows = shared ? undefined : new Float32Array(batchSize * k);
   const dnetColumn = shared ? undefined : new Float32Array(batchSize);
 
-  const evaluate = (): MetricValues => {
+  const validationNets = (): Float64Array[] => {
     const n = data.validation.n;
-    const nets = targets.map(() => new Float64Array(n));
+    const nets = run.targets.map(() => new Float64Array(n));
     mlps.forEach((mlp, m) => {
       const outputs = shared ? k : 1;
       for (let start = 0; start < n; start += EVAL_CHUNK) {
@@ -113,14 +232,7 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
         out.dispose();
       }
     });
-    const preds = targets.map((t, j) => {
-      const columns = new Map(data.validation.columns);
-      columns.set('net', nets[j]!);
-      const scale = data.validation.columns.get(t.columns.scale);
-      if (named && scale) columns.set('scale', scale);
-      return heads[j]!.evaluate(columns, n);
-    });
-    return summarizeTargetMetrics(evaluateTargetMetrics(data.problem, data.validation.columns, preds, n), spec.problem.aggregates);
+    return nets;
   };
 
   /** One optimisation step on a batch: the loss, and (when it is finite) every network's update. */
@@ -129,7 +241,7 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
       const x = tf.tensor2d(batch.features, [batch.n, batch.featureCount]);
       if (shared) {
         const pass = mlps[0]!.trainingPass(x);
-        const batchLoss = trainingLoss.evaluate(pass.net.dataSync() as Float32Array, batch.columns, batch.n, dnet, batch.weights);
+        const batchLoss = run.loss(pass.net.dataSync() as Float32Array, batch, dnet);
         // A diverged step changes nothing: the trial ends as failed just below.
         if (Number.isFinite(batchLoss)) updates[0]!.apply(pass.backward(tf.tensor1d(dnet.subarray(0, batch.n * k))), lr);
         return batchLoss;
@@ -139,7 +251,7 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
         const values = pass.net.dataSync();
         for (let i = 0; i < batch.n; i++) netRows![i * k + j] = values[i]!;
       });
-      const batchLoss = trainingLoss.evaluate(netRows!, batch.columns, batch.n, dnet, batch.weights);
+      const batchLoss = run.loss(netRows!, batch, dnet);
       if (Number.isFinite(batchLoss)) {
         passes.forEach((pass, j) => {
           for (let i = 0; i < batch.n; i++) dnetColumn![i] = dnet[i * k + j]!;
@@ -149,51 +261,17 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
       return batchLoss;
     });
 
-  /** The trained weights: one network (with its output names when the targets are named). */
-  const trainedModel = (): TrainedModel => {
-    const weights = shared ? mlps[0]!.readWeights() : blockDiagonal(mlps.map((mlp) => mlp.readWeights()));
-    return { ...weights, norm, ...(named ? { outputs: targets.map((t) => t.name) } : {}) };
-  };
-
-  let step = 0;
-  let lastMetrics: MetricValues = {};
-  let value: number | null = null;
-  let lossSum = 0;
-  let lossCount = 0;
-  let trainSeconds = 0;
-  let stepsSinceEval = 0;
   try {
-    while (step < config.training.steps) {
-      if (hooks.shouldStop()) return { state: 'stopped', value, step, metrics: lastMetrics };
-      const lr = schedule.lrAt(step);
+    while (!run.done) {
+      if (hooks.shouldStop()) return run.stopped();
+      const lr = run.lr();
       const started = performance.now();
       const lossValue = trainStep(nextBatch(), lr);
-      trainSeconds += (performance.now() - started) / 1000;
-      step++;
-      stepsSinceEval++;
-      if (!Number.isFinite(lossValue)) {
-        return { state: 'failed', value: null, step, error: `diverged: training loss is ${lossValue} at step ${step}`, metrics: lastMetrics };
-      }
-      schedule.observe(lossValue);
-      lossSum += lossValue;
-      lossCount++;
-
-      if (step % config.training.eval_every === 0 || step === config.training.steps) {
-        const metrics = evaluate();
-        metrics.train_loss = lossSum / lossCount;
-        metrics.lr = lr;
-        metrics.steps_per_s = trainSeconds > 0 ? stepsSinceEval / trainSeconds : 0;
-        lossSum = lossCount = trainSeconds = stepsSinceEval = 0;
-        lastMetrics = metrics;
-        const verdict = hooks.onEval(step, metrics);
-        value = metrics[sweepMetric]!;
-        if (!Number.isFinite(value)) {
-          return { state: 'failed', value: null, step, error: `diverged: validation ${sweepMetric} is ${value} at step ${step}`, metrics };
-        }
-        if (verdict === 'prune' && step < config.training.steps) return { state: 'pruned', value, step, metrics };
-      }
+      const ended = run.afterStep(lossValue, lr, (performance.now() - started) / 1000, validationNets);
+      if (ended) return ended;
     }
-    return { state: 'complete', value, step, metrics: lastMetrics, model: trainedModel() };
+    // The trained weights: one network (separate networks are stored as one, block-diagonal).
+    return run.complete(shared ? mlps[0]!.readWeights() : blockDiagonal(mlps.map((mlp) => mlp.readWeights())));
   } finally {
     validationX.dispose();
     for (const mlp of mlps) mlp.dispose();
