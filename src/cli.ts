@@ -51,6 +51,28 @@ const duration = (flag: string) => (raw: string) => {
   return seconds;
 };
 
+/** The results DB as the argument or as `--db`, for the commands that read or join one. */
+function dbArgument(command: Command, noun = 'results DB (a SQLite file or postgresql:// URL)'): Command {
+  return command.argument('[db]', `${noun}; or give it as --db`).option('--db <path|url>', `${noun}, instead of the argument`);
+}
+
+/** Exactly one of the argument and `--db`: both, or neither, is a usage error (exit 2). */
+function resolveDb(command: string, positional: string | undefined, flag: string | undefined, noun = 'DB'): string {
+  const shown = (location: string) => (isPostgresUrl(location) ? redactUrl(location) : location);
+  if (positional !== undefined && flag !== undefined) {
+    throw new UsageError(`${command} takes the ${noun} once, as the argument or as --db, not both (got "${shown(positional)}" and --db "${shown(flag)}")`);
+  }
+  const location = positional ?? flag;
+  if (location === undefined) throw new UsageError(`${command} needs a ${noun}: sweepdeck ${command} ${noun === 'DB' ? 'DB' : 'URL'} … or sweepdeck ${command} --db ${noun === 'DB' ? 'PATH|URL' : 'URL'} …`);
+  return location;
+}
+
+/** The flags without `db`, which resolveDb has taken. */
+function withoutDb<F extends { db?: string }>(flags: F): Omit<F, 'db'> {
+  const { db: _db, ...rest } = flags;
+  return rest;
+}
+
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('sweepdeck')
     .description('Hyperparameter sweeps for TensorFlow.js: one file describes the problem and the search space.')
@@ -74,33 +96,33 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await runCommand(file, flags, { out, err }));
     });
 
-  program
+  dbArgument(program
     .command('resume')
-    .description('continue the sweep stored in a results DB (no sweep file needed): trials that were running go back to the queue')
-    .argument('<db>', 'results DB (file or postgresql:// URL)')
+    .description('continue the sweep stored in a results DB (no sweep file needed): trials that were running go back to the queue'))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
     .option('--no-tui', 'print one plain line per trial event')
     .option('--time-budget <duration>', 'as for run', duration('--time-budget'))
     .option('--max-failures <n>', 'as for run', positiveInt('--max-failures'))
-    .action(async (db: string, flags: ResumeFlags) => {
-      setExit(await resumeCommand(db, flags, { out, err }));
+    .action(async (db: string | undefined, flags: ResumeFlags & { db?: string }) => {
+      setExit(await resumeCommand(resolveDb('resume', db, flags.db), withoutDb(flags), { out, err }));
     });
 
-  program
+  dbArgument(program
     .command('agent')
-    .description('join a sweep in a PostgreSQL database from this machine: train its trials until it is done, its cap is reached, or Ctrl-C (the spec comes from the DB)')
-    .argument('<url>', 'postgresql://user@host:5432/dbname (password from the URL, PGPASSWORD or ~/.pgpass)')
+    .description('join a sweep in a PostgreSQL database from this machine: train its trials until it is done, its cap is reached, or Ctrl-C (the spec comes from the DB)'),
+    'postgresql://user@host:5432/dbname (password from the URL, PGPASSWORD or ~/.pgpass)')
     .requiredOption('--sweep <name>', 'the sweep to join (sweepdeck sweeps URL lists them)')
     .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
     .option('--no-tui', 'print one plain line per trial event')
     .option('--time-budget <duration>', 'as for run', duration('--time-budget'))
     .option('--max-failures <n>', 'as for run', positiveInt('--max-failures'))
-    .action(async (url: string, flags: ResumeFlags) => {
+    .action(async (positional: string | undefined, flags: ResumeFlags & { db?: string }) => {
+      const url = resolveDb('agent', positional, flags.db, 'PostgreSQL URL');
       if (!isPostgresUrl(url)) throw new UsageError(`agent expects a postgresql:// URL, got "${url}" (a SQLite file has one writer: use sweepdeck resume ${url})`);
-      setExit(await resumeCommand(url, flags, { out, err }));
+      setExit(await resumeCommand(url, withoutDb(flags), { out, err }));
     });
 
   program
@@ -115,12 +137,11 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(0);
     });
 
-  program
+  dbArgument(program
     .command('sweeps')
-    .description('the sweeps a DB holds, with their state and best value')
-    .argument('<db>', 'results DB (file or postgresql:// URL)')
+    .description('the sweeps a DB holds, with their state and best value'))
     .option('--json', 'print an array of sweeps')
-    .action(async (db: string, flags: { json?: boolean }) => setExit(await sweepsCommand(db, flags, out)));
+    .action(async (db: string | undefined, flags: { json?: boolean; db?: string }) => setExit(await sweepsCommand(resolveDb('sweeps', db, flags.db), withoutDb(flags), out)));
 
   program
     .command('validate')
@@ -130,73 +151,80 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--steps <n>', 'as for run', positiveInt('--steps'))
     .action((file: string, flags: { json?: boolean; steps?: number }) => setExit(validateCommand(file, flags, out)));
 
-  program
+  dbArgument(program
     .command('best')
-    .description('the best completed trials of a sweep')
-    .argument('<db>', 'results DB')
+    .description('the best completed trials of a sweep'))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--top <n>', 'how many', positiveInt('--top'), 10)
     .option('--json', 'print an array of trials, best first')
-    .action(async (db: string, flags: { top: number; json?: boolean; sweep?: string }) => setExit(await bestCommand(db, flags, out)));
+    .action(async (db: string | undefined, flags: { top: number; json?: boolean; sweep?: string; db?: string }) =>
+      setExit(await bestCommand(resolveDb('best', db, flags.db), withoutDb(flags), out)),
+    );
 
-  program
+  dbArgument(program
     .command('show')
-    .description('one trial: parameters, state, and its validation curve')
-    .argument('<db>', 'results DB')
+    .description('one trial: parameters, state, and its validation curve'))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
-    .argument('<number>', 'trial number', (raw: string) => {
-      const n = Number(raw);
-      if (!Number.isSafeInteger(n) || n < 0 || raw.trim() === '') throw new UsageError(`trial number expects a whole number ≥ 0, got "${raw}"`);
-      return n;
-    })
+    .argument('[number]', 'trial number')
     .option('--json', 'print the trial as JSON')
-    .action(async (db: string, number: number, flags: { json?: boolean; sweep?: string }) => setExit(await showCommand(db, number, flags, out)));
+    .action(async (first: string | undefined, second: string | undefined, flags: { json?: boolean; sweep?: string; db?: string }) => {
+      // With --db, the one argument is the trial number (`show --db x.db 140`); a second one would be a second DB.
+      const [positional, raw] = flags.db !== undefined && second === undefined ? [undefined, first] : [first, second];
+      const db = resolveDb('show', positional, flags.db);
+      if (raw === undefined) throw new UsageError(`show needs a trial number: sweepdeck show ${flags.db === undefined ? 'DB' : '--db DB'} NUMBER`);
+      const number = Number(raw);
+      if (!Number.isSafeInteger(number) || number < 0 || raw.trim() === '') throw new UsageError(`trial number expects a whole number ≥ 0, got "${raw}"`);
+      setExit(await showCommand(db, number, withoutDb(flags), out));
+    });
 
-  program
+  dbArgument(program
     .command('watch')
-    .description('the live dashboard, read-only, on a sweep running in another terminal (or finished); q quits')
-    .argument('<db>', 'results DB')
+    .description('the live dashboard, read-only, on a sweep running in another terminal (or finished); q quits'))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--interval <ms>', 'milliseconds between looks at the DB', positiveInt('--interval', MAX_WATCH_INTERVAL_MS), DEFAULT_WATCH_INTERVAL_MS)
-    .action(async (db: string, flags: { interval: number; sweep?: string }) => setExit(await watchCommand(db, flags)));
+    .action(async (db: string | undefined, flags: { interval: number; sweep?: string; db?: string }) =>
+      setExit(await watchCommand(resolveDb('watch', db, flags.db), withoutDb(flags))),
+    );
 
-  program
+  dbArgument(program
     .command('importance')
-    .description('rank the parameters by how much of the metric they explain (fANOVA on a random forest)')
-    .argument('<db>', 'results DB')
+    .description('rank the parameters by how much of the metric they explain (fANOVA on a random forest)'))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--include-pruned', 'count pruned trials too, at the value they were stopped with (under ASHA: their rung)')
     .option('--json', 'print an array of {parameter, importance, variance_fraction}, most important first')
-    .action(async (db: string, flags: { json?: boolean; includePruned?: boolean; sweep?: string }) => setExit(await importanceCommand(db, flags, out)));
+    .action(async (db: string | undefined, flags: { json?: boolean; includePruned?: boolean; sweep?: string; db?: string }) =>
+      setExit(await importanceCommand(resolveDb('importance', db, flags.db), withoutDb(flags), out)),
+    );
 
-  program
+  dbArgument(program
     .command('export')
-    .description('every trial with flattened parameters and final metrics')
-    .argument('<db>', 'results DB')
+    .description('every trial with flattened parameters and final metrics'))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).makeOptionMandatory())
     .option('--out <file>', 'write to a file instead of stdout (a new file; never the DB itself)')
     .option('--force', 'replace the --out file if it exists')
-    .action(async (db: string, flags: { format: string; out?: string; force?: boolean; sweep?: string }) => setExit(await exportCommand(db, flags, out)));
+    .action(async (db: string | undefined, flags: { format: string; out?: string; force?: boolean; sweep?: string; db?: string }) =>
+      setExit(await exportCommand(resolveDb('export', db, flags.db), withoutDb(flags), out)),
+    );
 
-  program
+  dbArgument(program
     .command('serve')
-    .description('a local web view of a results DB (read-only), updating live while a sweep runs')
-    .argument('<db>', 'results DB (file or postgresql:// URL)')
+    .description('a local web view of a results DB (read-only), updating live while a sweep runs'))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--port <n>', 'port to listen on (0: any free port)', parsePort, DEFAULT_PORT)
     .option('--host <address>', 'address to listen on (anything but 127.0.0.1/localhost exposes the results to the network)', DEFAULT_HOST)
     .option('--open', 'open the page in the default browser')
-    .action(async (db: string, flags: ServeFlags) => setExit(await serveCommand(db, flags, out, err)));
+    .action(async (db: string | undefined, flags: ServeFlags & { db?: string }) => setExit(await serveCommand(resolveDb('serve', db, flags.db), withoutDb(flags), out, err)));
 
-  program
+  dbArgument(program
     .command('report')
-    .description('the web view as one self-contained HTML file (no network needed to open it)')
-    .argument('<db>', 'results DB (file or postgresql:// URL)')
+    .description('the web view as one self-contained HTML file (no network needed to open it)'))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .requiredOption('-o, --out <file>', 'HTML file to write')
     .option('--force', 'replace the file when it exists')
-    .action(async (db: string, flags: { out: string; force?: boolean; sweep?: string }) => setExit(await reportCommand(db, flags, out)));
+    .action(async (db: string | undefined, flags: { out: string; force?: boolean; sweep?: string; db?: string }) =>
+      setExit(await reportCommand(resolveDb('report', db, flags.db), withoutDb(flags), out)),
+    );
 
   // Kept models: predictions, the learned formula, and the tfjs layers export.
   const trialNumber = (raw: string) => {
@@ -204,38 +232,37 @@ function buildProgram(setExit: (code: number) => void): Command {
     if (!Number.isSafeInteger(n) || n < 0 || raw.trim() === '') throw new UsageError(`--trial expects a whole number ≥ 0, got "${raw}"`);
     return n;
   };
-  program
+  dbArgument(program
     .command('predict')
-    .description("a kept model's predictions on raw variables from a CSV (exit 3 when rows lie outside the trained ranges)")
-    .argument('<db>', 'results DB')
+    .description("a kept model's predictions on raw variables from a CSV (exit 3 when rows lie outside the trained ranges)"))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--trial <n>', 'trial number (default: the best trial)', trialNumber)
     .requiredOption('--input <file>', "CSV with the problem's variables as columns, or - for stdin")
     .option('--check', 'also print the target formula and the per-sample metric')
     .option('--json', 'print the rows as JSON')
-    .action(async (db: string, flags: { trial?: number; sweep?: string; input: string; check?: boolean; json?: boolean }) =>
-      setExit(await predictCommand(db, flags, out, err)),
+    .action(async (db: string | undefined, flags: { trial?: number; sweep?: string; input: string; check?: boolean; json?: boolean; db?: string }) =>
+      setExit(await predictCommand(resolveDb('predict', db, flags.db), withoutDb(flags), out, err)),
     );
 
-  program
+  dbArgument(program
     .command('explain')
-    .description('the formula a kept model learned, when its network is affine in its features')
-    .argument('<db>', 'results DB')
+    .description('the formula a kept model learned, when its network is affine in its features'))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--trial <n>', 'trial number (default: the best trial)', trialNumber)
     .option('--json', 'print the explanation as JSON')
-    .action(async (db: string, flags: { trial?: number; sweep?: string; json?: boolean }) => setExit(await explainCommand(db, flags, out, err)));
+    .action(async (db: string | undefined, flags: { trial?: number; sweep?: string; json?: boolean; db?: string }) =>
+      setExit(await explainCommand(resolveDb('explain', db, flags.db), withoutDb(flags), out, err)),
+    );
 
-  program
+  dbArgument(program
     .command('export-model')
-    .description('a kept model as a tfjs layers model (model.json + weights.bin) plus sweepdeck.json (features, normalisation, head)')
-    .argument('<db>', 'results DB')
+    .description('a kept model as a tfjs layers model (model.json + weights.bin) plus sweepdeck.json (features, normalisation, head)'))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--trial <n>', 'trial number (default: the best trial)', trialNumber)
     .requiredOption('--out <dir>', 'directory to write (a new or empty one; never one that holds the DB)')
     .option('--force', 'replace the --out directory if it is not empty')
-    .action(async (db: string, flags: { trial?: number; sweep?: string; out: string; force?: boolean }) =>
-      setExit(await exportModelCommand(db, flags, out, `sweepdeck ${packageVersion()}`)),
+    .action(async (db: string | undefined, flags: { trial?: number; sweep?: string; out: string; force?: boolean; db?: string }) =>
+      setExit(await exportModelCommand(resolveDb('export-model', db, flags.db), withoutDb(flags), out, `sweepdeck ${packageVersion()}`)),
     );
 
   return program;

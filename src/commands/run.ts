@@ -155,9 +155,10 @@ async function runLoadedSweep(
       ? await startLiveDashboard({
           stdout: process.stdout,
           stdin: process.stdin,
-          // The earlier trials and kept-model marks come from a SQLite file; on PostgreSQL the live
-          // dashboard shows this process's trials (`watch URL --sweep NAME` shows everyone's).
-          ...(remote ? {} : { dbPath }),
+          // The trials finished before this run (earlier runs, other agents) and the kept-model
+          // marks come from the DB; a PostgreSQL database may hold several sweeps.
+          dbPath,
+          ...(remote ? { sweep: record.name } : {}),
           onInterrupt: () => onSignal('SIGINT'),
           print: io.out,
           parameters: spec.parameters,

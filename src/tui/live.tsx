@@ -19,8 +19,13 @@ export interface LiveDashboardOptions {
   stdout: NodeJS.WriteStream;
   /** Keys are read from it when it is a terminal. Without one there are no keys and nothing waits for q. */
   stdin?: NodeJS.ReadStream;
-  /** The results DB: trials that earlier runs finished are shown from it. */
+  /**
+   * The results DB (a SQLite file or a PostgreSQL URL): the trials finished before this run (by
+   * earlier runs, or by other agents on a shared sweep) and the kept-model marks are read from it.
+   */
   dbPath?: string;
+  /** The sweep's name, where the DB holds several (PostgreSQL). */
+  sweep?: string;
   /**
    * q or Ctrl-C while the sweep runs: what the first and the second SIGINT do (run.ts: abort the
    * controller; then close the dashboard and exit). Called again on every press.
@@ -48,10 +53,10 @@ export interface LiveDashboard {
   close(): void;
 }
 
-async function initialState(dbPath: string | undefined): Promise<DashboardState> {
+async function initialState(dbPath: string | undefined, sweep: string | undefined): Promise<DashboardState> {
   if (dbPath === undefined) return emptyState('live');
   try {
-    const store = await openReadStore(dbPath);
+    const store = await openReadStore(dbPath, sweep !== undefined ? { sweep } : {});
     try {
       return await historyState(store, dbPath, Date.now());
     } finally {
@@ -64,7 +69,8 @@ async function initialState(dbPath: string | undefined): Promise<DashboardState>
 }
 
 export async function startLiveDashboard(options: LiveDashboardOptions): Promise<LiveDashboard> {
-  const store = new DashboardStore(await initialState(options.dbPath));
+  const which = options.sweep !== undefined ? { sweep: options.sweep } : {};
+  const store = new DashboardStore(await initialState(options.dbPath, options.sweep));
   const importance = options.parameters ? new ImportanceFeed(options.parameters) : undefined;
   const refreshImportance = (final: boolean) => {
     const ranked = importance?.update(store.state, final);
@@ -76,7 +82,7 @@ export async function startLiveDashboard(options: LiveDashboardOptions): Promise
     if (options.dbPath === undefined) return;
     let kept: Set<number>;
     try {
-      const reader = await openReadStore(options.dbPath);
+      const reader = await openReadStore(options.dbPath, which);
       try {
         kept = new Set((await reader.keptModels()).map((m) => m.number));
       } finally {

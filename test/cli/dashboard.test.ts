@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { CLI, REPO, sweepdeck } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sweep-text.js';
+import { startPostgres } from '../helpers/postgres.js';
 
 const dir = tempDir('sweepdeck-tmux-');
 const socket = join(dir, 'tmux.sock');
@@ -152,6 +153,31 @@ describe('sweepdeck run on a terminal: the dashboard', () => {
       sql.close();
     }
   }, 120_000);
+});
+
+describe('sweepdeck agent on a terminal, joining a PostgreSQL sweep that others ran', () => {
+  it("shows the trials finished before it joined, with the best trial's kept model", async () => {
+    const server = await startPostgres();
+    try {
+      const url = await server.createDatabase('joined');
+      // Another machine ran the whole sweep; this agent joins it with the dashboard.
+      const first = sweepdeck(['run', 'sweeps/smoke.yaml', '--db', url, '--workers', '1', '--backend', 'wasm', '--no-tui']);
+      expect(first.code, first.stderr).toBe(0);
+      start('agent', ['agent', url, '--sweep', 'smoke', '--workers', '1', '--backend', 'wasm']);
+      const done = await waitFor('agent', /✓ finished/);
+      expect(done.split('\n')[1]).toMatch(/ 4\/4 {2}▶ 0 running ✓ 4 complete ✂ 0 pruned ✗ 0 failed · 0 queued/);
+      expect(done).toMatch(/trials 1–4 of 4 · sorted by number/);
+      for (const n of [0, 1, 2, 3]) expect(done).toMatch(new RegExp(`^[★ ]\\s+${n} complete (raw|log)\\s+0\\.0[15]\\s+60/60\\s+\\d`, 'm'));
+      const best = /best: trial (\d) · validation rel_l1/.exec(done);
+      expect(best).not.toBeNull();
+      // The panel's line, wrapped beside the chart: "model kept: predict, explain," / "export-model --trial N".
+      expect(done).toMatch(new RegExp(`model kept: predict, explain,[^\\n]*\\n\\s*export-model --trial ${best![1]}\\b`));
+      keys('agent', 'q');
+      expect(await waitFor('agent', /EXIT=\d+/)).toMatch(/EXIT=0/);
+    } finally {
+      await server.stop();
+    }
+  }, 180_000);
 });
 
 describe('sweepdeck watch without a terminal or a DB', () => {

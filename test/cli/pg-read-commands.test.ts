@@ -118,6 +118,20 @@ describe('read commands on a PostgreSQL URL', { timeout: 60_000 }, () => {
     expect(served.stdout()).toMatch(/^serving sweep smoke from postgresql:/);
   });
 
+  it('--db URL gives what the URL as the argument gives; both at once is one message without the password', async () => {
+    for (const args of [['best', '--sweep', 'smoke', '--json'], ['explain', '--sweep', 'loglinear', '--json']]) {
+      const [command, ...rest] = args as [string, ...string[]];
+      const [positional, flag] = await Promise.all([cli([command, url, ...rest]), cli([command, '--db', url, ...rest])]);
+      seen(flag);
+      expect(flag.code, flag.stderr).toBe(0);
+      expect(flag.stdout.length).toBeGreaterThan(0);
+      expect(flag.stdout).toBe(positional.stdout);
+    }
+    const both = seen(await cli(['best', url, '--db', url, '--sweep', 'smoke']));
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^error: best takes the DB once, as the argument or as --db, not both \(got "postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/reads" and --db "postgresql:\/\/postgres:\*\*\*@/);
+  });
+
   it('never prints the password', () => {
     expect(printed.length).toBeGreaterThan(10);
     for (const text of printed) expect(text).not.toContain(PG_PASSWORD);

@@ -9,6 +9,7 @@ import { decodeModel } from '../../src/artifacts/index.js';
 import { randomModel } from '../artifacts/fixtures.js';
 import { sweepRecord, tempDbPath } from './fixtures.js';
 import { PG_PASSWORD, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { startPgProxy } from '../helpers/pg-proxy.js';
 
 const LIVENESS = { heartbeatSeconds: 1, graceSeconds: 30 };
 const OWNER = { host: 'test-host', agent: 'agent-a' };
@@ -254,5 +255,72 @@ describe('several writers on one sweep (PostgreSQL)', () => {
     const dump = await client.query("SELECT string_agg(t::text, ' ') AS all FROM (SELECT * FROM sweeps) t UNION ALL SELECT string_agg(t::text, ' ') FROM (SELECT * FROM trials) t UNION ALL SELECT string_agg(t::text, ' ') FROM meta t");
     await client.end();
     expect(JSON.stringify(dump.rows)).not.toContain(PG_PASSWORD);
+  });
+});
+
+describe('a COMMIT whose reply is lost (PostgreSQL)', () => {
+  it('finishTrial, retried on a new connection, recognises its own committed result: true, recorded once, the model kept once', async () => {
+    const location = await server.createDatabase('lost_reply');
+    // The store talks to the server through a proxy that cuts the connection at COMMIT's reply.
+    const proxy = await startPgProxy(server.port);
+    try {
+      const waiting: string[] = [];
+      const store = await openSweepStore(proxy.urlOf(location), sweepRecord(), { liveness: LIVENESS, onWaiting: (m) => waiting.push(m) });
+      const claimed = (await store.claimTrial(request(2)))!;
+      await store.markRunning(claimed.id, 1, 'wasm');
+      await store.addMetrics(claimed.id, 5, { rel_l1: 0.5 });
+      await store.addMetrics(claimed.id, 10, { rel_l1: 0.25 });
+      proxy.loseNextCommitReply();
+      const model = randomModel([2, 3, 1], ['tanh'], 7);
+      expect(await store.finishTrial(claimed.id, { state: 'complete', value: 0.25, step: 10 }, model)).toBe(true);
+      // The reply really was lost, and the store reconnected to retry.
+      expect(proxy.lost).toBe(1);
+      expect(waiting.join('\n')).toMatch(/waiting for PostgreSQL/);
+      // The same store goes on with the next trial on its new connection.
+      const next = (await store.claimTrial(request(2)))!;
+      expect(next.number).toBe(1);
+      expect(await store.finishTrial(next.id, { state: 'pruned', value: 0.75, step: 5, error: 'asha: worse' })).toBe(true);
+      await store.close();
+
+      const reader = await openReadStore(location);
+      expect(await reader.counts()).toEqual({ queued: 0, running: 0, complete: 1, pruned: 1, failed: 0 });
+      const trial = (await reader.trial(0))!;
+      expect(trial).toMatchObject({ state: 'complete', value: 0.25, step: 10, retries: 0 });
+      expect(await reader.curve(trial.id, 'rel_l1')).toEqual([
+        { step: 5, name: 'rel_l1', value: 0.5 },
+        { step: 10, name: 'rel_l1', value: 0.25 },
+      ]);
+      expect((await reader.keptModels()).map((k) => k.number)).toEqual([0]);
+      expect(decodeModel((await reader.modelBlob(0))!.data)).toEqual(model);
+      await reader.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a lost reply to a finish whose claim was taken back meanwhile still reports it discarded (the other agent's result stands)", async () => {
+    const location = await server.createDatabase('lost_reply_taken');
+    const proxy = await startPgProxy(server.port);
+    try {
+      const liveness = { heartbeatSeconds: 1, graceSeconds: 1 };
+      const silent = await openSweepStore(proxy.urlOf(location), sweepRecord(), { liveness });
+      const alive = await openSweepStore(location, sweepRecord(), { liveness });
+      const lost = (await silent.claimTrial(request(1, { host: 'h1', agent: 'silent' })))!;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const taken = (await alive.claimTrial(request(1, { host: 'h2', agent: 'alive' })))!;
+      expect(await alive.finishTrial(taken.id, { state: 'complete', value: 0.25, step: 10 })).toBe(true);
+      // The silent agent's finish changes nothing (its claim is gone), and its COMMIT's reply is lost:
+      // the retry must not take the other agent's equal result for its own.
+      proxy.loseNextCommitReply();
+      expect(await silent.finishTrial(lost.id, { state: 'complete', value: 0.25, step: 10 })).toBe(false);
+      expect(proxy.lost).toBe(1);
+      await silent.close();
+      await alive.close();
+      const reader = await openReadStore(location);
+      expect(await reader.trial(0)).toMatchObject({ state: 'complete', value: 0.25, agent: 'alive', retries: 1 });
+      await reader.close();
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -13,8 +13,9 @@ export interface Served {
   stop: () => Promise<number | null>;
 }
 
-export async function serve(db: string, extra: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', db, '--port', '0', ...extra], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `db`: the DB as the argument, or the arguments that name it (`['--db', path]`). */
+export async function serve(db: string | string[], extra: string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...(typeof db === 'string' ? [db] : db), '--port', '0', ...extra], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -148,16 +148,28 @@ export class PgSweepStore implements SweepStore {
     const blob = model && keepable !== null && this.keep !== 0 ? encodeModel(model) : undefined;
     const rows = this.takePending();
     try {
+      const value = end.state !== 'failed' && end.value !== null && Number.isFinite(end.value) ? end.value : null;
+      // The finished row keeps its claim token: a retry after a COMMIT whose reply was lost (the
+      // connection dropped) finds its own result already there, instead of a claim taken back.
       const recorded = await this.connection.transaction(async (query) => {
         await this.writeMetrics(query, rows);
         const changed = await query(
-          `UPDATE trials SET state = $2, value = $3, step = $4, error = $5, finished_at = $6, claim_token = NULL, revision = ${TX_REVISION}
+          `UPDATE trials SET state = $2, value = $3, step = $4, error = $5, finished_at = $6, revision = ${TX_REVISION}
            WHERE id = $1 AND state = 'running' AND claim_token = $7 RETURNING number`,
-          [id, end.state, end.state !== 'failed' && end.value !== null && Number.isFinite(end.value) ? end.value : null, end.step, end.error ?? null, now(), token],
+          [id, end.state, value, end.step, end.error ?? null, now(), token],
         );
-        if (changed.length !== 1) return false;
-        if (blob) await this.keepModel(query, id, changed[0]!.number as number, keepable!, blob);
-        return true;
+        if (changed.length === 1) {
+          if (blob) await this.keepModel(query, id, changed[0]!.number as number, keepable!, blob);
+          return true;
+        }
+        // Not running under our claim: either this is the retry of our own committed finish (the
+        // same end, under our token; its model was kept in that transaction), or the claim was taken back.
+        const mine = await query<{ state: string; value: number | null; step: number | null }>(
+          'SELECT state, value, step FROM trials WHERE id = $1 AND claim_token = $2',
+          [id, token],
+        );
+        const row = mine[0];
+        return row !== undefined && row.state === end.state && row.value === value && row.step === end.step;
       });
       this.held.delete(id);
       return recorded;
