@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SpecError } from './spec/errors.js';
 import { StoreError, copySweep, isCorruption, isPostgresUrl, redactUrl, salvageAdvice } from './store/index.js';
 import { BACKEND_CHOICES } from './train/backend-choice.js';
+import { MAX_PACK, type PackSetting } from './run/pack-plan.js';
 import { resumeCommand, runCommand, type ResumeFlags, type RunFlags } from './commands/run.js';
 import { MAX_TIME_BUDGET_SECONDS, formatBudget, parseDuration } from './run/stop-rules.js';
 import { validateCommand } from './commands/validate.js';
@@ -44,6 +45,13 @@ const out = (text: string) => writeLine(process.stdout, text);
 const err = (text: string) => writeLine(process.stderr, text);
 
 const positiveInt = (flag: string, max?: number) => (raw: string) => parsePositiveInt(flag, raw, max);
+/** `--pack auto|off|K`: trials per pack (K from 1 to MAX_PACK). */
+const packSetting = (raw: string): PackSetting => {
+  if (raw === 'auto' || raw === 'off') return raw;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PACK) throw new UsageError(`--pack expects auto, off or a whole number of trials per pack from 1 to ${MAX_PACK}, got "${raw}"`);
+  return Number(raw);
+};
+const PACK_HELP = 'train trials of one shape together, K per pack: auto (the default: what pays on the backend), off, or K; overrides the sweep file\'s pack:';
 const duration = (flag: string) => (raw: string) => {
   const seconds = parseDuration(raw);
   if (seconds === undefined || seconds <= 0 || !Number.isFinite(seconds)) throw new UsageError(`${flag} expects a duration like 90s, 10m or 1h30m, got "${raw}"`);
@@ -87,6 +95,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<file>', 'sweep file (YAML or JSON)')
     .option('--db <path|url>', 'results DB: a SQLite file (default: results/<sweep name>.db) or postgresql://user@host:5432/dbname')
     .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
+    .option('--pack <auto|off|K>', PACK_HELP, packSetting)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
     .option('--steps <n>', 'override training.steps for every trial', positiveInt('--steps'))
     .option('--no-tui', 'print one plain line per trial event instead of the dashboard (the default without a terminal)')
@@ -101,6 +110,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('continue the sweep stored in a results DB (no sweep file needed): trials that were running go back to the queue'))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
+    .option('--pack <auto|off|K>', PACK_HELP, packSetting)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
     .option('--no-tui', 'print one plain line per trial event')
     .option('--time-budget <duration>', 'as for run', duration('--time-budget'))
@@ -115,6 +125,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     'postgresql://user@host:5432/dbname (password from the URL, PGPASSWORD or ~/.pgpass)')
     .requiredOption('--sweep <name>', 'the sweep to join (sweepdeck sweeps URL lists them)')
     .option('--workers <n>', 'worker threads (default: number of cores)', positiveInt('--workers'))
+    .option('--pack <auto|off|K>', PACK_HELP, packSetting)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_CHOICES as string[]).default('auto'))
     .option('--no-tui', 'print one plain line per trial event')
     .option('--time-budget <duration>', 'as for run', duration('--time-budget'))

@@ -8,8 +8,9 @@ import type { DataFileIdentity } from '../data/read-table.js';
 import { UsageError } from './errors.js';
 import type { SweepSpec } from '../spec/types.js';
 
-/** The spec as its hash sees it: the data files' absolute paths left out. */
-export function identityOf(spec: SweepSpec): SweepSpec {
+/** The spec as its hash sees it: the data files' absolute paths and the packing setting (how, not what, trials compute) left out. */
+export function identityOf(withPack: SweepSpec): SweepSpec {
+  const { pack: _pack, ...spec } = withPack;
   if (!spec.problem.data) return spec;
   const withoutPath = ({ path: _path, ...rest }: DataFileIdentity) => rest as DataFileIdentity;
   const validation = spec.problem.validation;

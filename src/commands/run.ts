@@ -14,6 +14,7 @@ import { dashboardSupported, startLiveDashboard } from '../tui/index.js';
 import { EXIT_OK, EXIT_RUNTIME, UsageError } from './errors.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { ProblemTable } from '../data/problem-table.js';
+import { packSize, type PackSetting } from '../run/pack-plan.js';
 import { identityOf, refuseChangedData } from './data-identity.js';
 import { storedTable } from '../data/reload.js';
 
@@ -27,6 +28,8 @@ export interface RunFlags {
   timeBudget?: number;
   /** Failed trials in this run after which the sweep ends (`--max-failures N`). */
   maxFailures?: number;
+  /** `--pack`: overrides the sweep file's `pack:` (default auto). */
+  pack?: PackSetting;
 }
 
 export interface CommandIO {
@@ -134,6 +137,13 @@ async function runLoadedSweep(
     io.err(`backend tensorflow: using 1 worker instead of ${workers} (one GPU worker)`);
     workers = 1;
   }
+  // Trials per pack: what was asked (or what pays on the backend), and no more than fit in memory beside the other workers' packs.
+  let pack = packSize(flags.pack ?? spec.pack ?? 'auto', decision.backend, spec);
+  const packsFit = Math.max(1, Math.floor(fitting / workers));
+  if (pack > packsFit) {
+    io.err(`packing ${packsFit} trial${packsFit === 1 ? '' : 's'} per pack instead of ${pack}: each trial needs ${describeEstimate(memory)}, and ${workers} packs of ${pack} would not fit in memory`);
+    pack = packsFit;
+  }
 
   const store = await openSweepStore(dbPath, record, { liveness: defaultLiveness(), onWaiting: (message) => io.err(message) });
   let storeClosed = false;
@@ -188,6 +198,7 @@ async function runLoadedSweep(
       owner: defaultOwner(),
       workers,
       backend: decision.backend,
+      pack,
       emit: dashboard?.emit ?? lineReporter(spec.metric.name, io.out),
       signal: controller.signal,
       ...(flags.table ? { table: flags.table } : {}),

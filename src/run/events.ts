@@ -19,6 +19,8 @@ export type SweepEvent =
       total: number;
       alreadyDone: number;
       workers: number;
+      /** Trials per pack (1: each trial alone). */
+      pack?: number;
       backend: BackendName;
       /** What the backend runs on, in words (e.g. "CPU, 2 cores" or a GPU's name). */
       device: string;

@@ -14,7 +14,9 @@ export function lineReporter(metricName: string, write: (line: string) => void):
         write(
           `sweep ${event.name}: ${event.method}, ${event.total} trials` +
             (event.alreadyDone ? ` (${event.alreadyDone} already done)` : '') +
-            `, ${event.workers} worker${event.workers === 1 ? '' : 's'}, backend ${event.backend} → ${event.db}`,
+            `, ${event.workers} worker${event.workers === 1 ? '' : 's'}` +
+            (event.pack ? ` (packs of up to ${event.pack} trials)` : '') +
+            `, backend ${event.backend} → ${event.db}`,
         );
         break;
       case 'trial-started':

@@ -11,12 +11,14 @@ import { makePlanner } from '../search/planner.js';
 import { resolveTrial } from '../spec/resolve.js';
 import type { Params } from '../search/space.js';
 import { CONTINUE, makePruner, type PruneDecision, type Pruner } from '../prune/pruner.js';
-import type { SweepSpec } from '../spec/types.js';
+import type { SweepSpec, TrialConfig } from '../spec/types.js';
 import type { ProblemTable } from '../data/problem-table.js';
 import type { Liveness, SweepStore, TrialOwner } from '../store/index.js';
 import type { BackendName } from '../train/backend-choice.js';
 import type { TrialOutcome } from '../train/trainer.js';
-import { VerdictSlot, type ControlMessage, type TrialTask, type WorkerMessage, type WorkerSetup } from '../train/protocol.js';
+import type { PackEngineName } from '../train/pack.js';
+import { VerdictSlot, type ControlMessage, type PackTask, type TaskResult, type WorkerMessage, type WorkerSetup } from '../train/protocol.js';
+import { packKey } from './pack-plan.js';
 import { SweepLedger } from './ledger.js';
 import { describeStop, reachesTarget, startDeadline, stopsRunningTrials, type StopReason, type StopRules } from './stop-rules.js';
 import type { BestSoFar, SweepEvent, TrialEndState } from './events.js';
@@ -43,6 +45,10 @@ export interface RunOptions {
   table?: ProblemTable;
   /** Overrides the pruner the spec's early_terminate describes (tests). */
   pruner?: Pruner | null;
+  /** Trials per pack (pack-plan.ts: packSize); default 1, every trial alone. */
+  pack?: number;
+  /** How packs compute (default: the backend's, pack.ts). */
+  packEngine?: PackEngineName;
 }
 
 export interface SweepResult {
@@ -132,7 +138,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   const remaining = planner.total - ledger.countDone();
   const workers = Math.max(1, Math.min(options.workers, remaining));
   const setup: WorkerSetup = { spec, backend, ...(options.table ? { table: options.table } : {}) };
-  const pool = new Piscina<TrialTask, TrialOutcome>({
+  const pool = new Piscina<PackTask, TaskResult>({
     filename: new URL('../train/worker.js', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
@@ -147,6 +153,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     total: planner.total,
     alreadyDone,
     workers,
+    ...(options.pack !== undefined && options.pack > 1 ? { pack: options.pack } : {}),
     backend,
     device: options.device ?? describeDevice(backend),
     db: options.dbPath,
@@ -168,98 +175,153 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     await pool.threads.find((t) => t.threadId === threadId)?.terminate();
   };
 
-  const runTrial = async (id: number, number: number, params: Params): Promise<void> => {
-    const trialStarted = performance.now();
-    const resolved = resolveTrial(spec, number, params);
-    local.add(number);
-    ledger.started(number, params);
-    const finish = async (outcome: { state: TrialEndState; value: number | null; step: number; error?: string }, model?: TrialOutcome['model']) => {
-      const recorded = await guarded(() => store.finishTrial(id, outcome, model));
-      local.delete(number);
-      if (recorded === undefined && stopReason?.kind === 'store-error') return;
-      if (recorded === false) {
-        // This process was presumed dead (no heartbeat within the grace period) and the trial went
-        // back to the queue: whoever claimed it since records it; this late result is not doubled.
-        emit({ type: 'notice', message: `trial ${number}: result discarded, the trial was taken back after this agent missed its heartbeats and runs elsewhere` });
-        return;
-      }
-      ledger.finished(number, outcome.state, outcome.value, outcome.step);
-      counts[outcome.state]++;
-      if (outcome.state === 'complete' && outcome.value !== null && isBetter(outcome.value, best)) best = { number, value: outcome.value };
-      emit({ type: 'trial-finished', number, params, ...outcome, seconds: (performance.now() - trialStarted) / 1000, best });
-      if (outcome.state === 'failed' && rules.maxFailures !== undefined && counts.failed >= rules.maxFailures) {
-        stop({ kind: 'max-failures', failures: counts.failed, limit: rules.maxFailures });
-      }
-      if (outcome.state === 'complete' && outcome.value !== null && reachesTarget(rules, outcome.value)) {
-        stop({ kind: 'target', number, value: outcome.value, target: rules.target! });
-      }
-    };
-    if (!resolved.ok) {
-      await finish({ state: 'failed', value: null, step: 0, error: `invalid trial configuration: ${resolved.path.join('.')}: ${resolved.message}` });
+  /** A claimed trial: its row, its number and the parameters it was planned with. */
+  interface Claimed {
+    id: number;
+    number: number;
+    params: Params;
+  }
+  type Ended = { state: TrialEndState; value: number | null; step: number; error?: string };
+
+  /** Records a trial's end (the one writer of results): the store, the ledger, the counts, the events and the stop rules. */
+  const finish = async (trial: Claimed, started: number, outcome: Ended, model?: TrialOutcome['model']) => {
+    const { id, number, params } = trial;
+    const recorded = await guarded(() => store.finishTrial(id, outcome, model));
+    local.delete(number);
+    if (recorded === undefined && stopReason?.kind === 'store-error') return;
+    if (recorded === false) {
+      // This process was presumed dead (no heartbeat within the grace period) and the trial went
+      // back to the queue: whoever claimed it since records it; this late result is not doubled.
+      emit({ type: 'notice', message: `trial ${number}: result discarded, the trial was taken back after this agent missed its heartbeats and runs elsewhere` });
       return;
     }
+    ledger.finished(number, outcome.state, outcome.value, outcome.step);
+    counts[outcome.state]++;
+    if (outcome.state === 'complete' && outcome.value !== null && isBetter(outcome.value, best)) best = { number, value: outcome.value };
+    emit({ type: 'trial-finished', number, params, ...outcome, seconds: (performance.now() - started) / 1000, best });
+    if (outcome.state === 'failed' && rules.maxFailures !== undefined && counts.failed >= rules.maxFailures) {
+      stop({ kind: 'max-failures', failures: counts.failed, limit: rules.maxFailures });
+    }
+    if (outcome.state === 'complete' && outcome.value !== null && reachesTarget(rules, outcome.value)) {
+      stop({ kind: 'target', number, value: outcome.value, target: rules.target! });
+    }
+  };
 
-    const steps = resolved.config.training.steps;
-    const channel = new MessageChannel();
-    controls.set(number, channel.port1);
-    if (stopReason && stopsRunningTrials(stopReason)) channel.port1.postMessage({ type: 'stop' } satisfies ControlMessage);
-    const verdictBuffer = pruner ? new SharedArrayBuffer(VerdictSlot.BYTES) : undefined;
-    const verdicts = verdictBuffer ? new VerdictSlot(verdictBuffer) : undefined;
-    let lastStep = 0;
-    let worker: number | undefined;
-    let prunedAt: { step: number; value: number; reason: string } | undefined;
-    const handle = (message: WorkerMessage) => {
+  /** A claimed trial that goes back to the queue unfinished (stopped, or never started). */
+  const requeue = async (trial: Claimed) => {
+    await guarded(() => store.requeueTrial(trial.id));
+    local.delete(trial.number);
+    ledger.requeued(trial.number);
+  };
+
+  /**
+   * Trains `claimed` (trials of one shape: see pack-plan.ts) as one task on one worker: a pack, or
+   * a trial alone. Each trial is recorded as it ends, while the rest of its pack goes on.
+   */
+  const runPack = async (claimed: readonly Claimed[]): Promise<void> => {
+    const started = performance.now();
+    const members: {
+      trial: Claimed;
+      config: TrialConfig;
+      channel: MessageChannel;
+      verdicts?: SharedArrayBuffer;
+      lastStep: number;
+      worker?: number;
+      prunedAt?: { step: number; value: number; reason: string };
+      settled?: Promise<void>;
+    }[] = [];
+    for (const trial of claimed) {
+      const resolved = resolveTrial(spec, trial.number, trial.params);
+      if (!resolved.ok) {
+        await finish(trial, started, { state: 'failed', value: null, step: 0, error: `invalid trial configuration: ${resolved.path.join('.')}: ${resolved.message}` });
+        continue;
+      }
+      const channel = new MessageChannel();
+      controls.set(trial.number, channel.port1);
+      if (stopReason && stopsRunningTrials(stopReason)) channel.port1.postMessage({ type: 'stop' } satisfies ControlMessage);
+      members.push({ trial, config: resolved.config, channel, lastStep: 0, ...(pruner ? { verdicts: new SharedArrayBuffer(VerdictSlot.BYTES) } : {}) });
+    }
+    if (members.length === 0) return;
+
+    /** A member's end, recorded once: from its 'ended' message, or from the task's result when the worker died first. */
+    const settle = (member: (typeof members)[number], outcome: TrialOutcome): Promise<void> => {
+      member.settled ??= (async () => {
+        const { trial } = member;
+        controls.delete(trial.number);
+        if (outcome.state === 'stopped') {
+          await requeue(trial);
+          interrupted++;
+          emit({ type: 'trial-interrupted', number: trial.number, step: outcome.step });
+          return;
+        }
+        if (outcome.state === 'pruned') {
+          const at = member.prunedAt ?? { step: outcome.step, value: outcome.value ?? Number.NaN, reason: 'pruned' };
+          await finish(trial, started, { state: 'pruned', value: at.value, step: at.step, error: `${spec.earlyTerminate?.type ?? 'pruner'}: ${at.reason}` });
+          return;
+        }
+        await finish(
+          trial,
+          started,
+          { state: outcome.state, value: outcome.state === 'complete' ? outcome.value : null, step: outcome.step, ...(outcome.error ? { error: outcome.error } : {}) },
+          outcome.state === 'complete' ? outcome.model : undefined,
+        );
+      })();
+      return member.settled;
+    };
+
+    const handle = (member: (typeof members)[number], message: WorkerMessage) => {
+      const { trial } = member;
+      const { id, number, params } = trial;
+      const steps = member.config.training.steps;
       if (message.type === 'started') {
-        worker = message.worker;
+        member.worker = message.worker;
         // Not awaited: the store applies its writes in the order they are made.
         void guarded(() => store.markRunning(id, message.worker, message.backend));
         emit({ type: 'trial-started', number, params, worker: message.worker, backend: message.backend, owner });
         return;
       }
+      if (message.type === 'ended') {
+        void settle(member, message.outcome);
+        return;
+      }
       void guarded(() => store.addMetrics(id, message.step, message.metrics));
-      lastStep = message.step;
+      member.lastStep = message.step;
       const value = message.metrics[spec.metric.name];
       ledger.evaluated(number, message.step, value);
-      if (verdicts && pruner) {
+      if (member.verdicts && pruner) {
         let decision: PruneDecision = CONTINUE;
         if (value !== undefined && Number.isFinite(value) && message.step < steps) {
           decision = pruner.decide({ number, step: message.step, value, curve: ledger.curve(number), steps }, ledger.otherCurves(number));
         }
-        if (decision.verdict === 'prune') prunedAt = { step: message.step, value: value!, reason: decision.reason };
-        verdicts.answer(message.seq, decision.verdict);
+        if (decision.verdict === 'prune') member.prunedAt = { step: message.step, value: value!, reason: decision.reason };
+        new VerdictSlot(member.verdicts).answer(message.seq, decision.verdict);
       }
       emit({ type: 'trial-eval', number, step: message.step, steps, metrics: message.metrics });
     };
-    channel.port1.on('message', handle);
+    for (const member of members) member.channel.port1.on('message', (message: WorkerMessage) => handle(member, message));
 
-    let outcome: TrialOutcome & { workerBroken?: boolean };
+    let result: TaskResult | undefined;
+    let crash: string | undefined;
     try {
-      outcome = await pool.run({ config: resolved.config, port: channel.port2, ...(verdictBuffer ? { verdicts: verdictBuffer } : {}) }, { transferList: [channel.port2] });
+      const task: PackTask = {
+        members: members.map((m) => ({ config: m.config, port: m.channel.port2, ...(m.verdicts ? { verdicts: m.verdicts } : {}) })),
+        ...(options.packEngine ? { engine: options.packEngine } : {}),
+      };
+      result = await pool.run(task, { transferList: members.map((m) => m.channel.port2) });
     } catch (error) {
-      outcome = { state: 'failed', value: null, step: lastStep, error: `worker crashed: ${(error as Error).message.split('\n')[0]}`, metrics: {} };
+      crash = `worker crashed: ${(error as Error).message.split('\n')[0]}`;
     }
     // Messages posted before the task returned are already queued on our end: take them now, in order.
-    for (let m = receiveMessageOnPort(channel.port1); m; m = receiveMessageOnPort(channel.port1)) handle(m.message as WorkerMessage);
-    channel.port1.close();
-    controls.delete(number);
-    if (outcome.workerBroken && worker !== undefined) await retireWorker(worker);
-
-    if (outcome.state === 'stopped') {
-      await guarded(() => store.requeueTrial(id));
-      local.delete(number);
-      ledger.requeued(number);
-      interrupted++;
-      emit({ type: 'trial-interrupted', number, step: outcome.step });
-      return;
+    for (const member of members) {
+      for (let m = receiveMessageOnPort(member.channel.port1); m; m = receiveMessageOnPort(member.channel.port1)) handle(member, m.message as WorkerMessage);
+      member.channel.port1.close();
     }
-    if (outcome.state === 'pruned') {
-      const at = prunedAt ?? { step: outcome.step, value: outcome.value ?? Number.NaN, reason: 'pruned' };
-      await finish({ state: 'pruned', value: at.value, step: at.step, error: `${spec.earlyTerminate?.type ?? 'pruner'}: ${at.reason}` });
-      return;
-    }
-    await finish(
-      { state: outcome.state, value: outcome.state === 'complete' ? outcome.value : null, step: outcome.step, ...(outcome.error ? { error: outcome.error } : {}) },
-      outcome.state === 'complete' ? outcome.model : undefined,
+    const worker = members.find((m) => m.worker !== undefined)?.worker;
+    if (result?.workerBroken && worker !== undefined) await retireWorker(worker);
+    await Promise.all(
+      members.map((member, i) =>
+        settle(member, result?.outcomes[i] ?? { state: 'failed', value: null, step: member.lastStep, error: crash ?? 'the worker returned no outcome', metrics: {} }),
+      ),
     );
   };
 
@@ -283,31 +345,76 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   let exhausted = false;
   const claimedHere = new Set<number>();
   const running = new Set<Promise<void>>();
+  // Claimed trials not yet handed to a worker, by pack key, in claim order: a pack is formed from
+  // one key's trials. With packing off every trial is its own group and is dispatched at once.
+  const waiting = new Map<string, Claimed[]>();
+  let waitingCount = 0;
+  const packSize = Math.max(1, options.pack ?? 1);
+  // How far ahead of the workers trials are claimed to find packs of one shape: a bounded lookahead,
+  // so an adaptive planner is not asked for much more than runs (those waiting count as running for it).
+  const lookahead = packSize === 1 ? 1 : 2 * packSize;
+  const keyOf = (trial: Claimed): string => {
+    if (packSize === 1) return `#${trial.number}`;
+    const resolved = resolveTrial(spec, trial.number, trial.params);
+    return (resolved.ok ? packKey(spec, resolved.config) : null) ?? `#${trial.number}`;
+  };
+  /** The fullest group (the earliest claimed among equals), taken out of `waiting`, at most packSize trials. */
+  const takePack = (): Claimed[] => {
+    let chosen: string | undefined;
+    for (const [key, group] of waiting) if (chosen === undefined || group.length > waiting.get(chosen)!.length) chosen = key;
+    const group = waiting.get(chosen!)!;
+    const pack = group.splice(0, packSize);
+    if (group.length === 0) waiting.delete(chosen!);
+    waitingCount -= pack.length;
+    return pack;
+  };
+  const fullestGroup = () => Math.max(0, ...[...waiting.values()].map((g) => g.length));
   try {
     while (!stopReason) {
-      const claimed = await claimNext();
+      // Claim until one shape fills a pack, the lookahead is reached, or there is nothing to claim now.
+      while (!stopReason && fullestGroup() < packSize && waitingCount < lookahead) {
+        const claimed = await claimNext();
+        if (claimed === undefined) break;
+        const trial: Claimed = { id: claimed.id, number: claimed.number, params: claimed.params as Params };
+        claimedHere.add(trial.number);
+        // From its claim on the trial is running for the planner (constant liar) and the ledger.
+        local.add(trial.number);
+        ledger.started(trial.number, trial.params);
+        const key = keyOf(trial);
+        const group = waiting.get(key);
+        if (group) group.push(trial);
+        else waiting.set(key, [trial]);
+        waitingCount++;
+      }
       if (stopReason) break;
-      if (claimed === undefined) {
-        // Nothing to claim now. Trials still running elsewhere may yet come back to the queue (their
-        // agent may be gone): wait for ours, or a while, and ask again; with none, the sweep is done.
-        if (running.size > 0) {
-          await Promise.race(running);
-          continue;
-        }
-        await refresh();
-        if (ledger.runningElsewhere(local) === 0) {
-          exhausted = true;
-          break;
-        }
-        await sleep(liveness.heartbeatSeconds * 1000, undefined, options.signal ? { signal: options.signal } : {}).catch(() => {});
+      if (waitingCount > 0) {
+        const done: Promise<void> = runPack(takePack()).finally(() => running.delete(done));
+        running.add(done);
+        if (running.size >= workers) await Promise.race(running);
         continue;
       }
-      claimedHere.add(claimed.number);
-      const done: Promise<void> = runTrial(claimed.id, claimed.number, claimed.params as Params).finally(() => running.delete(done));
-      running.add(done);
-      if (running.size >= workers) await Promise.race(running);
+      // Nothing to claim now. Trials still running elsewhere may yet come back to the queue (their
+      // agent may be gone): wait for ours, or a while, and ask again; with none, the sweep is done.
+      if (running.size > 0) {
+        await Promise.race(running);
+        continue;
+      }
+      await refresh();
+      if (ledger.runningElsewhere(local) === 0) {
+        exhausted = true;
+        break;
+      }
+      await sleep(liveness.heartbeatSeconds * 1000, undefined, options.signal ? { signal: options.signal } : {}).catch(() => {});
     }
     await Promise.all(running);
+    // Trials claimed for a pack that never started go back to the queue as they were planned.
+    for (const group of waiting.values()) {
+      for (const trial of group) {
+        await requeue(trial);
+        claimedHere.delete(trial.number);
+      }
+    }
+    waiting.clear();
   } finally {
     clearInterval(flushTimer);
     clearInterval(heartbeatTimer);

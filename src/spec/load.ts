@@ -137,6 +137,7 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
     training: rawSection(source.data, 'training'),
     ...(options.stepsOverride !== undefined ? { stepsOverride: options.stepsOverride } : {}),
     ...(sweepFile.keep_models !== undefined ? { keepModels: sweepFile.keep_models } : {}),
+    ...(sweepFile.pack !== undefined ? { pack: sweepFile.pack } : {}),
   };
 
   checkTrials(spec, fileParameters, fail);

@@ -262,6 +262,12 @@ export const SweepFileSchema = z
         errorMap: () => ({ message: 'expected a whole number ≥ 0 (the best K trials keep their model) or "all"' }),
       })
       .optional(),
+    /** Trial packing (src/train/pack.ts): several trials of one shape trained as one program; auto, off, or at most K per pack. */
+    pack: z
+      .union([z.literal('auto'), z.literal('off'), z.number().int().min(1).max(64)], {
+        errorMap: () => ({ message: 'expected auto, off, or a whole number of trials per pack from 1 to 64' }),
+      })
+      .optional(),
     seed: z.number().int().safe().default(0),
     parameters: z.record(ParameterSchema).default({}),
     problem: ProblemSchema,

@@ -33,6 +33,8 @@ export interface SweepSpec {
   stepsOverride?: number;
   /** `keep_models` when the file sets it (absent: the default, 5); left out otherwise so older sweeps keep their hash. */
   keepModels?: number | 'all';
+  /** `pack` when the file sets it (absent: auto). How trials are computed, not what they compute: not part of the sweep's identity. */
+  pack?: 'auto' | 'off' | number;
 }
 
 /** A metric computed from other recorded metrics (names already expanded: `rel_l1` → `rel_l1.y1`, `rel_l1.y2`, …). */

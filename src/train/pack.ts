@@ -54,6 +54,11 @@ export interface PackOptions {
   engine?: PackEngineName;
   /** Called as each member ends, with its outcome (before the pack goes on). */
   ended?(member: number, outcome: TrialOutcome): void;
+  /**
+   * A member's own code threw (its hooks, its loss, its evaluation): the message its failure
+   * records. Without it the error ends the whole pack. An error in the shared step always does.
+   */
+  describeError?(error: unknown): string;
 }
 
 /**
@@ -123,7 +128,13 @@ export function trainPack(
       let nets: Map<number, Float64Array[]> | undefined;
       for (const member of [...active]) {
         const run = runs[member]!;
-        const ended = run.afterStep(losses.get(member)!, lrs.get(member)!, seconds, () => (nets ??= validationNets(due)).get(member)!);
+        let ended: TrialOutcome | undefined;
+        try {
+          ended = run.afterStep(losses.get(member)!, lrs.get(member)!, seconds, () => (nets ??= validationNets(due)).get(member)!);
+        } catch (error) {
+          if (!options.describeError) throw error;
+          ended = { state: 'failed', value: null, step: run.step, error: options.describeError(error), metrics: {} };
+        }
         if (ended) end(member, ended);
         else if (run.done) end(member, run.complete(engine.weights(member)));
       }

@@ -1,10 +1,12 @@
 // What crosses the thread boundary between the orchestrator and a worker: the worker's setup
-// (workerData), one task per trial, the messages a worker streams while it trains, and the outcome.
+// (workerData), one task per pack of trials (a pack of one is a trial alone), the messages a
+// worker streams for each trial while it trains, and the outcomes.
 import type { MessagePort } from 'node:worker_threads';
 import type { BackendName } from './backend-choice.js';
 import type { EvalVerdict, MetricValues, TrialOutcome } from './trainer.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
 import type { ProblemTable } from '../data/problem-table.js';
+import type { PackEngineName } from './pack.js';
 
 export interface WorkerSetup {
   spec: SweepSpec;
@@ -14,7 +16,8 @@ export interface WorkerSetup {
   backend: BackendName;
 }
 
-export interface TrialTask {
+/** One trial of a task. */
+export interface MemberTask {
   config: TrialConfig;
   /** The worker's end of a channel for this trial: metrics flow out, a stop request flows in. */
   port: MessagePort;
@@ -26,9 +29,18 @@ export interface TrialTask {
   verdicts?: SharedArrayBuffer;
 }
 
+/** Trials of one shape trained together (pack.ts); one member: a trial trained alone. */
+export interface PackTask {
+  members: MemberTask[];
+  /** How a pack of several computes (absent: the backend's default). */
+  engine?: PackEngineName;
+}
+
 export type WorkerMessage =
   | { type: 'started'; worker: number; backend: BackendName }
-  | { type: 'eval'; step: number; metrics: MetricValues; /** 1, 2, …: the evaluation's sequence number. */ seq: number };
+  | { type: 'eval'; step: number; metrics: MetricValues; /** 1, 2, …: the evaluation's sequence number. */ seq: number }
+  /** The trial ended (its pack may go on): sent as it happens, so a finished trial is recorded at once. */
+  | { type: 'ended'; outcome: TrialOutcome };
 
 export type ControlMessage = { type: 'stop' };
 
@@ -64,7 +76,10 @@ export class VerdictSlot {
   }
 }
 
-/** A trial's outcome as the worker returns it: `workerBroken` asks the pool to replace the thread. */
-export type TaskOutcome = TrialOutcome & { workerBroken?: boolean };
+/** What a task returns: every member's outcome, in order; `workerBroken` asks the pool to replace the thread. */
+export interface TaskResult {
+  outcomes: TrialOutcome[];
+  workerBroken?: boolean;
+}
 
 export type { TrialOutcome };

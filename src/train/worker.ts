@@ -1,12 +1,14 @@
-// The piscina worker: loads tfjs and the sweep's data once per thread, then trains one trial per
-// task, streaming evaluation metrics over the task's MessagePort while it runs.
+// The piscina worker: loads tfjs and the sweep's data once per thread, then trains one task at a
+// time — a trial alone, or a pack of same-shape trials (pack.ts) — streaming each trial's
+// evaluation metrics and its end over that trial's MessagePort while it runs.
 import { receiveMessageOnPort, threadId, workerData } from 'node:worker_threads';
 import { loadBackend, type LoadedBackend } from './backend.js';
 import { ProblemData } from './data.js';
 import { FeatureError } from '../problem/dataset.js';
 import { TableSizeError, tableSource } from '../problem/data-source.js';
-import { trainTrial } from './trainer.js';
-import { VerdictSlot, type ControlMessage, type TaskOutcome, type TrialTask, type WorkerMessage, type WorkerSetup } from './protocol.js';
+import { trainTrial, type TrainHooks, type TrialOutcome } from './trainer.js';
+import { trainPack } from './pack.js';
+import { VerdictSlot, type ControlMessage, type MemberTask, type PackTask, type TaskResult, type WorkerMessage, type WorkerSetup } from './protocol.js';
 import { injectedFault } from './fault-injection.js';
 
 const setup = workerData as WorkerSetup;
@@ -16,47 +18,72 @@ const VERDICT_TIMEOUT_MS = 30_000;
 
 let ready: Promise<{ backend: LoadedBackend; data: ProblemData }> | undefined;
 
-export default async function runTrialTask(task: TrialTask): Promise<TaskOutcome> {
-  const { port, config } = task;
+export default async function runPackTask(task: PackTask): Promise<TaskResult> {
+  const { members } = task;
   let loaded: LoadedBackend | undefined;
-  /** The last step the trial is known to have reached, for the record of a failure. */
-  let reached = 0;
+  /** The last step each trial is known to have reached, for the record of a failure. */
+  const reached = members.map(() => 0);
+  const outcomes: (TrialOutcome | undefined)[] = members.map(() => undefined);
+  const ended = (m: number, outcome: TrialOutcome) => {
+    outcomes[m] = outcome;
+    post(members[m]!, { type: 'ended', outcome });
+  };
   try {
     ready ??= (async () => ({ backend: await loadBackend(setup.backend), data: problemData() }))();
     const { backend, data } = await ready;
     loaded = backend;
-    post(task, { type: 'started', worker: threadId, backend: backend.name });
-    const fault = injectedFault(config.number, backend.tf);
-    let stopRequested = false;
-    let seq = 0;
-    const verdicts = task.verdicts ? new VerdictSlot(task.verdicts) : undefined;
-    return trainTrial(backend, setup.spec, data, config, {
-      onEval: (step, metrics) => {
-        reached = step;
-        fault?.atEval(step);
-        post(task, { type: 'eval', step, metrics, seq: ++seq });
-        return verdicts ? verdicts.await(seq, VERDICT_TIMEOUT_MS) : 'continue';
-      },
-      // Training is synchronous, so the port's events never fire mid-trial: poll it instead.
-      shouldStop: () => {
-        for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-          if ((m.message as ControlMessage).type === 'stop') stopRequested = true;
-        }
-        return stopRequested;
-      },
-    });
-  } catch (error) {
-    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-    // A data error already says what and where; anything else is unexpected and says so.
-    const failed: TaskOutcome = { state: 'failed', value: null, step: reached, error: error instanceof FeatureError || error instanceof TableSizeError ? message : `trial threw: ${message}`, metrics: {} };
-    if (loaded && !backendWorks(loaded)) {
-      // wasm running out of memory aborts the whole module: every later trial here would fail too.
-      failed.error += ' (the backend broke; the worker thread is replaced)';
-      failed.workerBroken = true;
+    const hooks = members.map((member, m) => memberHooks(member, backend, (step) => (reached[m] = step)));
+    for (const member of members) post(member, { type: 'started', worker: threadId, backend: backend.name });
+    if (members.length === 1) ended(0, trainTrial(backend, setup.spec, data, members[0]!.config, hooks[0]!));
+    else {
+      trainPack(backend, setup.spec, data, members.map((m) => m.config), hooks, {
+        ...(task.engine ? { engine: task.engine } : {}),
+        ended,
+        describeError,
+      });
     }
-    return failed;
+    return { outcomes: outcomes.map((o) => o!) };
+  } catch (error) {
+    // Every trial still training ends with the error; those that ended before it keep their outcome.
+    const message = describeError(error);
+    const broken = loaded !== undefined && !backendWorks(loaded);
+    members.forEach((_, m) => {
+      if (outcomes[m]) return;
+      // wasm running out of memory aborts the whole module: every later trial here would fail too.
+      ended(m, { state: 'failed', value: null, step: reached[m]!, error: broken ? `${message} (the backend broke; the worker thread is replaced)` : message, metrics: {} });
+    });
+    return { outcomes: outcomes.map((o) => o!), ...(broken ? { workerBroken: true } : {}) };
   }
-  // The port is closed by the main thread once it has drained it: closing here could drop the last metrics.
+  // The ports are closed by the main thread once it has drained them: closing here could drop the last messages.
+}
+
+/** A trial's hooks: its evaluations go out over its port (and wait for the pruner's verdict), its stop requests come in. */
+function memberHooks(member: MemberTask, backend: LoadedBackend, reachedStep: (step: number) => void): TrainHooks {
+  const fault = injectedFault(member.config.number, backend.tf);
+  let stopRequested = false;
+  let seq = 0;
+  const verdicts = member.verdicts ? new VerdictSlot(member.verdicts) : undefined;
+  return {
+    onEval: (step, metrics) => {
+      reachedStep(step);
+      fault?.atEval(step);
+      post(member, { type: 'eval', step, metrics, seq: ++seq });
+      return verdicts ? verdicts.await(seq, VERDICT_TIMEOUT_MS) : 'continue';
+    },
+    // Training is synchronous, so the port's events never fire mid-trial: poll it instead.
+    shouldStop: () => {
+      for (let m = receiveMessageOnPort(member.port); m; m = receiveMessageOnPort(member.port)) {
+        if ((m.message as ControlMessage).type === 'stop') stopRequested = true;
+      }
+      return stopRequested;
+    },
+  };
+}
+
+/** A data error already says what and where; anything else is unexpected and says so. */
+function describeError(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  return error instanceof FeatureError || error instanceof TableSizeError ? message : `trial threw: ${message}`;
 }
 
 /** The sweep's rows: a data problem's shared table, or the sampled variables. */
@@ -73,6 +100,6 @@ function backendWorks({ tf }: LoadedBackend): boolean {
   }
 }
 
-function post(task: TrialTask, message: WorkerMessage): void {
-  task.port.postMessage(message);
+function post(member: MemberTask, message: WorkerMessage): void {
+  member.port.postMessage(message);
 }
