@@ -103,6 +103,8 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   let interrupted = 0;
   let stopReason: StopReason | undefined;
   const controls = new Map<number, MessagePort>();
+  /** Trials whose pack failed as a whole: each is trained alone from now on. */
+  const trainAlone = new Set<number>();
 
   const isBetter = (value: number, than: BestSoFar | null) =>
     than === null || (spec.metric.goal === 'minimize' ? value < than.value : value > than.value);
@@ -137,6 +139,9 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   // Counted from the ledger, never by listing the plan: a run_cap of 1e12 is a number, not an array.
   const remaining = planner.total - ledger.countDone();
   const workers = Math.max(1, Math.min(options.workers, remaining));
+  // Never so large that a worker would stand idle: the trials left are shared among the workers first.
+  const packSize = Math.max(1, Math.min(options.pack ?? 1, Math.ceil(remaining / workers)));
+
   const setup: WorkerSetup = { spec, backend, ...(options.table ? { table: options.table } : {}) };
   const pool = new Piscina<PackTask, TaskResult>({
     filename: new URL('../train/worker.js', import.meta.url).href,
@@ -153,7 +158,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     total: planner.total,
     alreadyDone,
     workers,
-    ...(options.pack !== undefined && options.pack > 1 ? { pack: options.pack } : {}),
+    ...(packSize > 1 ? { pack: packSize } : {}),
     backend,
     device: options.device ?? describeDevice(backend),
     db: options.dbPath,
@@ -319,9 +324,22 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     const worker = members.find((m) => m.worker !== undefined)?.worker;
     if (result?.workerBroken && worker !== undefined) await retireWorker(worker);
     await Promise.all(
-      members.map((member, i) =>
-        settle(member, result?.outcomes[i] ?? { state: 'failed', value: null, step: member.lastStep, error: crash ?? 'the worker returned no outcome', metrics: {} }),
-      ),
+      members.map(async (member, i) => {
+        if (member.settled) return member.settled;
+        const outcome = result?.outcomes[i];
+        if (members.length > 1 && !outcome) {
+          // The pack failed as a whole (its worker died, or its shared step threw) before this
+          // member ended: which member caused it is unknown, so each goes back to be trained alone.
+          member.settled = (async () => {
+            controls.delete(member.trial.number);
+            await requeue(member.trial);
+            trainAlone.add(member.trial.number);
+            emit({ type: 'notice', message: `trial ${member.trial.number}: its pack failed (${crash ?? 'the shared step failed'}); it is trained again alone` });
+          })();
+          return member.settled;
+        }
+        return settle(member, outcome ?? { state: 'failed', value: null, step: member.lastStep, error: crash ?? 'the worker returned no outcome', metrics: {} });
+      }),
     );
   };
 
@@ -349,12 +367,11 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   // one key's trials. With packing off every trial is its own group and is dispatched at once.
   const waiting = new Map<string, Claimed[]>();
   let waitingCount = 0;
-  const packSize = Math.max(1, options.pack ?? 1);
   // How far ahead of the workers trials are claimed to find packs of one shape: a bounded lookahead,
   // so an adaptive planner is not asked for much more than runs (those waiting count as running for it).
   const lookahead = packSize === 1 ? 1 : 2 * packSize;
   const keyOf = (trial: Claimed): string => {
-    if (packSize === 1) return `#${trial.number}`;
+    if (packSize === 1 || trainAlone.has(trial.number)) return `#${trial.number}`;
     const resolved = resolveTrial(spec, trial.number, trial.params);
     return (resolved.ok ? packKey(spec, resolved.config) : null) ?? `#${trial.number}`;
   };

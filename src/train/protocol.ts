@@ -76,9 +76,13 @@ export class VerdictSlot {
   }
 }
 
-/** What a task returns: every member's outcome, in order; `workerBroken` asks the pool to replace the thread. */
+/**
+ * What a task returns: every member's outcome, in order; `workerBroken` asks the pool to replace
+ * the thread. null: the member was still training when its pack failed as a whole (an error in
+ * the shared step, a broken backend); it did not end, and is trained again alone.
+ */
 export interface TaskResult {
-  outcomes: TrialOutcome[];
+  outcomes: (TrialOutcome | null)[];
   workerBroken?: boolean;
 }
 

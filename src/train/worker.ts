@@ -42,17 +42,16 @@ export default async function runPackTask(task: PackTask): Promise<TaskResult> {
         describeError,
       });
     }
-    return { outcomes: outcomes.map((o) => o!) };
+    return { outcomes: outcomes.map((o) => o ?? null) };
   } catch (error) {
-    // Every trial still training ends with the error; those that ended before it keep their outcome.
-    const message = describeError(error);
+    // wasm running out of memory aborts the whole module: every later trial here would fail too.
     const broken = loaded !== undefined && !backendWorks(loaded);
-    members.forEach((_, m) => {
-      if (outcomes[m]) return;
-      // wasm running out of memory aborts the whole module: every later trial here would fail too.
-      ended(m, { state: 'failed', value: null, step: reached[m]!, error: broken ? `${message} (the backend broke; the worker thread is replaced)` : message, metrics: {} });
-    });
-    return { outcomes: outcomes.map((o) => o!), ...(broken ? { workerBroken: true } : {}) };
+    // A pack that failed as a whole cannot say which member caused it: the members still training
+    // did not end (null) and are trained again alone, where a culprit fails by itself.
+    if (members.length > 1) return { outcomes: outcomes.map((o) => o ?? null), ...(broken ? { workerBroken: true } : {}) };
+    const message = describeError(error);
+    ended(0, { state: 'failed', value: null, step: reached[0]!, error: broken ? `${message} (the backend broke; the worker thread is replaced)` : message, metrics: {} });
+    return { outcomes: [outcomes[0]!], ...(broken ? { workerBroken: true } : {}) };
   }
   // The ports are closed by the main thread once it has drained them: closing here could drop the last messages.
 }

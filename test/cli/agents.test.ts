@@ -112,9 +112,10 @@ describe('agents on one sweep in PostgreSQL', () => {
     const url = await server.createDatabase('agents');
     const file = join(tempDir(), 'shared.yaml');
     writeFileSync(file, SWEEP('shared'));
-    const run = start(['run', file, '--db', url, '--workers', '1', '--backend', 'wasm', '--no-tui']);
+    // Packs of 2: each process claims a few trials ahead, not the whole sweep, so all four get some.
+    const run = start(['run', file, '--db', url, '--workers', '1', '--pack', '2', '--backend', 'wasm', '--no-tui']);
     await waitFor(() => /^sweep shared:/m.test(run.output()), 60_000, 'the run to create the sweep');
-    const agents = [0, 1, 2].map(() => start(['agent', url, '--sweep', 'shared', '--workers', '1', '--backend', 'wasm', '--no-tui']));
+    const agents = [0, 1, 2].map(() => start(['agent', url, '--sweep', 'shared', '--workers', '1', '--pack', '2', '--backend', 'wasm', '--no-tui']));
     const codes = await Promise.all([run, ...agents].map((p) => p.exit));
     const outputs = [run, ...agents].map((p) => p.output());
     expect(codes, outputs.join('\n----\n')).toEqual([0, 0, 0, 0]);
@@ -151,8 +152,9 @@ describe('agents on one sweep in PostgreSQL', () => {
     const url = await server.createDatabase('killed');
     const file = join(tempDir(), 'killed.yaml');
     writeFileSync(file, SWEEP('killed', 4));
-    // The first process creates the sweep and is killed in its first trial.
-    const doomed = start(['run', file, '--db', url, '--workers', '1', '--backend', 'wasm', '--no-tui']);
+    // The first process creates the sweep and is killed in its first trial (its pack), which hangs
+    // at step 80 (after reporting step 40) so that it is surely still running when the kill comes, however fast the machine.
+    const doomed = start(['run', file, '--db', url, '--workers', '1', '--backend', 'wasm', '--no-tui'], { SWEEPDECK_FAULTS: '0:hang@80' });
     await waitFor(
       async () => (await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'metrics'"))[0]!.n > 0 &&
         (await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM metrics'))[0]!.n > 0,

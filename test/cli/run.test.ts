@@ -21,7 +21,7 @@ describe('sweepdeck run sweeps/smoke.yaml --workers 2', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^sweep smoke: grid, 4 trials, 2 workers, backend wasm → /);
+    expect(lines[0]).toMatch(/^sweep smoke: grid, 4 trials, 2 workers \(packs of up to 2 trials\), backend wasm → /);
     expect(lines.filter((l) => / trial \d+ started on worker \d+: /.test(l))).toHaveLength(4);
     expect(lines.filter((l) => / trial \d+ complete at step 60 in /.test(l))).toHaveLength(4);
     expect(lines.at(-2)).toMatch(/^done in .*: 4 complete, 0 pruned, 0 failed; best: trial \d, rel_l1=/);
@@ -257,7 +257,7 @@ describe('the tensorflow backend path', () => {
     const result = sweepdeck(['run', 'sweeps/smoke.yaml', '--db', db, '--workers', '2'], { env });
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/backend tensorflow: using 1 worker instead of 2/);
-    expect(result.stdout).toMatch(/^sweep smoke: grid, 4 trials, 1 worker, backend tensorflow/);
+    expect(result.stdout).toMatch(/^sweep smoke: grid, 4 trials, 1 worker \(packs of up to 4 trials\), backend tensorflow/);
     const sql = new Database(db, { readonly: true });
     const rows = sql.prepare('SELECT DISTINCT backend, state FROM trials').all();
     sql.close();

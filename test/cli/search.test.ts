@@ -83,12 +83,12 @@ describe('early_terminate through the CLI', () => {
 
 describe('metric.target', () => {
   it('stops starting trials once a complete trial reaches it; the ones running finish', () => {
-    const result = run(SWEEP.replace('metric: { name: rel_l1, goal: minimize }', 'metric: { name: rel_l1, goal: minimize, target: 0.5 }'), 'target', ['--workers', '1']);
+    const result = run(SWEEP.replace('metric: { name: rel_l1, goal: minimize }', 'metric: { name: rel_l1, goal: minimize, target: 0.5 }'), 'target', ['--workers', '1', '--pack', 'off']);
     const complete = result.rows.filter((r) => r.state === 'complete');
     expect(result.stdout).toMatch(/trial \d+ reached the target \([\d.e-]+, target 0\.5\): no new trials; running trials finish/);
     const reachedAt = complete.findIndex((r) => r.value! <= 0.5);
     expect(reachedAt).toBeGreaterThanOrEqual(0);
-    // With one worker nothing else was running: the sweep ends with the trial that reached it.
+    // With one worker, trials alone, nothing else was running: the sweep ends with the trial that reached it.
     expect(result.rows).toHaveLength(reachedAt + 1);
     expect(result.rows.length).toBeLessThan(16);
     // The goal is met: the sweep is done, with nothing to resume.
