@@ -35,6 +35,7 @@ import { storeBench } from './store.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
 import { measureWeb, serveAlongside, type WebNumbers } from './web.js';
 import { benchData, reportData } from './data.js';
+import { engineRatios, packMemory, type EngineRatio, type PackMemory } from './pack.js';
 
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? (args[args.indexOf('--json') + 1] ?? 'results/bench.json') : undefined;
@@ -162,6 +163,8 @@ async function runThroughput(
   size: { trials: number; steps: number } = { trials: RUN_TRIALS, steps: RUN_STEPS },
   /** Started once the DB exists (e.g. `sweepdeck serve` on it); the function it returns stops it. */
   alongside?: (dbPath: string) => Promise<() => Promise<void>>,
+  /** Trials per pack (1: each alone, the default of every measurement but packing's). */
+  pack = 1,
 ): Promise<RunThroughput> {
   const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-'));
   try {
@@ -184,6 +187,7 @@ async function runThroughput(
       dbPath,
       workers,
       backend: 'wasm',
+      pack,
       emit: (event) => {
         if (event.type === 'trial-started') trials.set(event.number, { worker: event.worker, start: performance.now() });
         if (event.type === 'trial-finished') trials.get(event.number)!.end = performance.now();
@@ -239,6 +243,54 @@ async function parallelWorkRate(kind: 'scalar' | 'matmul', threads: number): Pro
     worker.once('error', reject);
   })));
   return rates.reduce((a, b) => a + b, 0);
+}
+
+// ---- trial packing -------------------------------------------------------------------------------
+
+/** The packing runs: a grid of seed-sized trials of one shape (the training seed swept; the stream is shared). */
+const PACK_RUN = { trials: Number(process.env.BENCH_PACK_TRIALS ?? 48), steps: Number(process.env.BENCH_PACK_STEPS ?? 600) };
+const PACK_K = 8;
+
+interface PackingNumbers {
+  trials: number;
+  steps: number;
+  k: number;
+  /** 2 workers, trial-steps/s: packs of K against every trial alone (end to end, medians). */
+  unpacked2: number;
+  packed2: number;
+  /** 1 worker, packed: for 2 workers vs 1 with packing. */
+  packed1: number;
+  engines: EngineRatio[];
+  memory: PackMemory;
+}
+
+async function packingSection(ceiling: number | undefined): Promise<PackingNumbers> {
+  console.log(`
+trial packing: a ${PACK_RUN.trials}-trial grid of the seed network (one shape), ${PACK_RUN.steps} steps, sweepdeck run on wasm, interleaved`);
+  const unpacked: number[] = [];
+  const packed: number[] = [];
+  const packedOne: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    unpacked.push((await runThroughput(2, 'lines', PACK_RUN, undefined, 1)).endToEnd);
+    packed.push((await runThroughput(2, 'lines', PACK_RUN, undefined, PACK_K)).endToEnd);
+    packedOne.push((await runThroughput(1, 'lines', PACK_RUN, undefined, PACK_K)).endToEnd);
+  }
+  const numbers = { unpacked2: median(unpacked), packed2: median(packed), packed1: median(packedOne) };
+  console.log(`2 workers, every trial alone : ${fmt(numbers.unpacked2)} trial-steps/s`);
+  console.log(`2 workers, packs of ${PACK_K}      : ${fmt(numbers.packed2)} trial-steps/s = ${ratio(numbers.packed2, numbers.unpacked2)} unpacked`);
+  console.log(
+    `1 worker,  packs of ${PACK_K}      : ${fmt(numbers.packed1)} trial-steps/s; 2 workers vs 1, packed: ${ratio(numbers.packed2, numbers.packed1)}` +
+      (ceiling ? ` = ${((numbers.packed2 / numbers.packed1 / ceiling) * 100).toFixed(0)}% of this machine's 2-thread matMul ceiling (${ratio(ceiling, 1)})` : ''),
+  );
+  const engines = await engineRatios(baselineText, { backends: ['wasm', 'cpu'], widths: [16, 64], k: PACK_K, steps: 300, repeats: REPEATS });
+  console.log(`one thread, ${PACK_K} trials packed vs the same ${PACK_K} one after another (300 steps each):`);
+  for (const e of engines) console.log(`  ${e.backend.padEnd(5)} w=${String(e.width).padEnd(3)} ${e.engine.padEnd(8)} ${ratio(e.speedup, 1)}`);
+  const memory = await packMemory(baselineText, PACK_K);
+  console.log(
+    `tfjs memory while training: one trial ${(memory.soloBytes / 1024).toFixed(0)} KiB, a pack of ${PACK_K} ${(memory.packBytes / 1024).toFixed(0)} KiB ` +
+      `(≤ ${PACK_K}× one trial + the shared batch and validation features: ${memory.packBytes <= PACK_K * memory.soloBytes + memory.sharedBytes ? 'yes' : 'NO'})`,
+  );
+  return { trials: PACK_RUN.trials, steps: PACK_RUN.steps, k: PACK_K, ...numbers, engines, memory };
 }
 
 // ---- the dashboard -------------------------------------------------------------------------------
@@ -327,6 +379,12 @@ async function main(): Promise<void> {
     for (const line of reportData(benchData())) console.log(line);
     return;
   }
+  if (only === 'pack') {
+    const ceilingRatios: number[] = [];
+    for (let r = 0; r < REPEATS; r++) ceilingRatios.push((await parallelWorkRate('matmul', 2)) / (await parallelWorkRate('matmul', 1)));
+    await packingSection(median(ceilingRatios));
+    return;
+  }
   if (args.includes('--only-dashboard')) {
     const dashboard = await measureDashboardCost();
     console.log(`dashboard: ${fmt(dashboard.dashboard)} steps/s vs ${fmt(dashboard.lines)} with plain lines = ${ratio(dashboard.dashboard, dashboard.lines)}`);
@@ -403,6 +461,8 @@ async function main(): Promise<void> {
   console.log(`run, 2 workers: ${fmt(two.endToEnd)} steps/s = ${ratio(two.endToEnd, one.endToEnd)} of 1 worker;  warm: ${fmt(two.warm)} = ${ratio(two.warm, one.warm)} of 1 worker`);
   console.log(`this machine, 2 threads vs 1 with no coordination: scalar loop ${ratio(ceilings.scalar, 1)}, tfjs-wasm matMul loop ${ratio(ceilings.matmul, 1)} (the ceiling for 2 workers)`);
 
+  const packing = await packingSection(ceilings.matmul);
+
   // ink draws only the last frame when CI is set: a dashboard measured so would look free.
   if (process.env.CI) console.log('\ndashboard: CI is set, so ink would draw only the last frame; run the bench without CI to measure the dashboard');
   const dashboard = process.env.CI ? null : await measureDashboardCost();
@@ -436,6 +496,7 @@ async function main(): Promise<void> {
       trainer,
       pytorch: typeof torch === 'string' ? null : { version: torch.version, python: torch.python, stepsPerSecond: pytorch },
       run: { trials: RUN_TRIALS, steps: RUN_STEPS, evalEvery: RUN_EVAL_EVERY, bare, workers1: one, workers2: two, scaling: two.endToEnd / one.endToEnd, scalingWarm: two.warm / one.warm, orchestrationCost: 1 - one.warm / bare.warm, orchestrationCostEndToEnd: 1 - one.endToEnd / bare.all, twoThreadCeiling: ceilings },
+      packing,
       dashboard: dashboard ? { ...dashboard, cost: 1 - dashboard.dashboard / dashboard.lines } : null,
       sqliteRowsPerSecond: ingest,
       web,

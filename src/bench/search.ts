@@ -3,8 +3,10 @@
 // same workers: the best metric reached, the time to reach a target, and the trials and training
 // steps spent. Not a test: it asserts nothing, it reports.
 //
-//   npm run bench:search -- [--budget 3m] [--seeds 1] [--workers 2] [--target 0.01] [--methods tpe+asha,random] [--agents N] [--json FILE]
+//   npm run bench:search -- [--budget 3m] [--seeds 1] [--workers 2] [--target 0.01] [--methods tpe+asha,random] [--agents N] [--pack K] [--json FILE]
 //
+// Every run trains each trial alone (pack off), as before packing existed; --pack K: each variant
+// also runs with packs of up to K trials, beside it, on the same seeds.
 // --agents N: each variant also runs as N agents of one worker each on one PostgreSQL sweep
 // ($SWEEPDECK_BENCH_PG, or a server started here), beside the N-worker SQLite run: the same
 // budget, so the time to target shows whether N agents search as well as N workers.
@@ -32,6 +34,8 @@ const seeds = Number(flag('--seeds', '1'));
 const workers = Number(flag('--workers', String(availableParallelism())));
 const target = Number(flag('--target', '0.01'));
 const agents = Number(flag('--agents', '0'));
+const pack = args.includes('--pack') ? Number(flag('--pack', '8')) : 0;
+if (args.includes('--pack') && !(Number.isInteger(pack) && pack >= 2)) throw new Error(`--pack: expected a whole number of trials per pack, 2 or more, got ${flag('--pack', '')}`);
 const jsonOut = args.includes('--json') ? flag('--json', 'results/bench-search.json') : undefined;
 
 interface Method {
@@ -138,7 +142,7 @@ async function measureAgents(m: Method, seed: number, url: string): Promise<Outc
   }
 }
 
-async function measure(m: Method, seed: number): Promise<Outcome> {
+async function measure(m: Method, seed: number, packSize = 1): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-search-'));
   const dbPath = join(dir, 'bench.db');
   try {
@@ -147,7 +151,7 @@ async function measure(m: Method, seed: number): Promise<Outcome> {
     const store = await openWriteStore(dbPath, sweepRecord(spec, text));
     const started = Date.now();
     try {
-      await runSweep({ spec, store, dbPath, workers, backend: 'wasm', emit: () => {}, limits: { timeBudgetSeconds: budgetSeconds } });
+      await runSweep({ spec, store, dbPath, workers, backend: 'wasm', pack: packSize, emit: () => {}, limits: { timeBudgetSeconds: budgetSeconds } });
     } finally {
       await store.close();
     }
@@ -176,13 +180,19 @@ async function main(): Promise<void> {
   );
   const results: Record<string, Outcome[]> = {};
   const server = agents > 0 ? await benchPostgres() : undefined;
-  const labels = METHODS.flatMap((m) => (server ? [m.label, `${m.label}, ${agents} agents`] : [m.label]));
+  const packedLabel = (m: Method) => `${m.label}, packs of ${pack}`;
+  const labels = METHODS.flatMap((m) => [m.label, ...(server ? [`${m.label}, ${agents} agents`] : []), ...(pack ? [packedLabel(m)] : [])]);
   // Interleaved by seed, so that a machine that gets slower over the run penalises every method alike.
   for (let seed = 1; seed <= seeds; seed++) {
     for (const m of METHODS) {
       const outcome = await measure(m, seed);
       (results[m.label] ??= []).push(outcome);
       console.log(`  seed ${seed} ${m.label.padEnd(14)} best ${formatMetric(outcome.best).padStart(9)}  target ${outcome.toTarget === null ? 'not reached' : `at ${formatDuration(outcome.toTarget)}`}`);
+      if (pack) {
+        const packed = await measure(m, seed, pack);
+        (results[packedLabel(m)] ??= []).push(packed);
+        console.log(`  seed ${seed} ${packedLabel(m).padEnd(14)} best ${formatMetric(packed.best).padStart(9)}  target ${packed.toTarget === null ? 'not reached' : `at ${formatDuration(packed.toTarget)}`}`);
+      }
       if (server) {
         const label = `${m.label}, ${agents} agents`;
         const shared = await measureAgents(m, seed, server.url);
@@ -210,7 +220,7 @@ async function main(): Promise<void> {
     );
   }
   if (jsonOut) {
-    writeFileSync(jsonOut, `${JSON.stringify({ budgetSeconds, workers, target, seeds, results, date: new Date().toISOString() }, null, 2)}\n`);
+    writeFileSync(jsonOut, `${JSON.stringify({ budgetSeconds, workers, target, seeds, pack, agents, results, date: new Date().toISOString() }, null, 2)}\n`);
     console.log(`\nnumbers written to ${jsonOut}`);
   }
 }

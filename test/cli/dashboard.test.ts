@@ -96,7 +96,7 @@ describe('sweepdeck run on a terminal: the dashboard', () => {
     const after = await waitFor('run', /EXIT=\d+/);
     expect(after).toMatch(/EXIT=0/);
     // The shell's screen is back, with the summary; nothing of the dashboard is left on it.
-    expect(after).toMatch(/^sweep smoke: grid, 4 trials, 2 workers \(packs of up to 2 trials\), backend wasm → /m);
+    expect(after).toMatch(/^sweep smoke: grid, 4 trials, 2 workers \(packs of up to 2 trials\), backend wasm →/m);
     expect(after).toMatch(/^done in .*: 4 complete, 0 pruned, 0 failed; best: trial \d, rel_l1=/m);
     expect(after).toMatch(/^see: npx sweepdeck best /m);
     expect(after).not.toMatch(/trials 1–4|↑↓ select|validation rel_l1|[\u2801-\u28ff]/);

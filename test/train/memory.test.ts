@@ -7,7 +7,8 @@ import { loadSweepText } from '../../src/spec/load.js';
 import { resolveTrial } from '../../src/spec/resolve.js';
 import { loadBackend } from '../../src/train/backend.js';
 import { ProblemData } from '../../src/train/data.js';
-import { trainTrial, type TrialOutcome } from '../../src/train/trainer.js';
+import { trainTrial, type TrainHooks, type TrialOutcome } from '../../src/train/trainer.js';
+import { trainPack } from '../../src/train/pack.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -83,4 +84,55 @@ describe.each(['wasm', 'cpu'] as const)('memory over many trials on %s', (name) 
     const growth = rounds[3]!.heap - rounds[1]!.heap;
     expect(growth, `heap after each round: ${rounds.map((r) => (r.heap / 2 ** 20).toFixed(2)).join(', ')} MiB`).toBeLessThan(1024 * 2 * perRound);
   }, 60_000);
+});
+
+describe.each(['wasm', 'cpu'] as const)('memory over many packed trials on %s', (name) => {
+  it('stays flat: tensors, backend bytes and JS heap, with both pack engines', async () => {
+    const backend = await loadBackend(name);
+    const { spec } = loadSweepText('tiny.yaml', TINY);
+    const data = new ProblemData(spec);
+    const outcomes = new Map<TrialOutcome['state'], number>();
+    const PACK = 4;
+    const runPack = (pack: number) => {
+      // One shape per pack (depth, activation, training data); each member its own optimiser, head
+      // and learning rate. In some packs a member is stopped part-way, or pruned; the engine alternates.
+      const shape = { 'model.depth': pack % 3, 'model.activation': ['relu', 'tanh', 'exp'][pack % 3], 'problem.train.size': pack % 10 === 0 ? 'stream' : 64 };
+      const configs = Array.from({ length: PACK }, (_, i) => {
+        const params = { ...shape, 'training.optimizer': ['adam', 'sgd', 'rmsprop', 'momentum'][i], 'training.lr': 0.005 * (i + 1), 'model.head': i % 2 ? 'net' : 'scale * (1 + net)' };
+        const resolved = resolveTrial(spec, pack * PACK + i, params);
+        if (!resolved.ok) throw new Error(resolved.message);
+        return resolved.config;
+      });
+      const hooks = configs.map((_, i): TrainHooks => {
+        let polls = 0;
+        return {
+          onEval: (step) => (i === 1 && pack % 5 === 0 && step === 3 ? 'prune' : 'continue'),
+          shouldStop: () => i === 0 && pack % 4 === 0 && ++polls > 4,
+        };
+      });
+      for (const outcome of trainPack(backend, spec, data, configs, hooks, { engine: pack % 2 ? 'stacked' : 'lockstep' })) {
+        outcomes.set(outcome.state, (outcomes.get(outcome.state) ?? 0) + 1);
+      }
+    };
+    const measure = () => {
+      gc();
+      return { tensors: backend.tf.memory().numTensors, bytes: backend.tf.memory().numBytes, heap: process.memoryUsage().heapUsed };
+    };
+    for (let i = 0; i < 50; i++) runPack(i);
+    const rounds = [measure()];
+    const perRound = name === 'wasm' ? 250 : 125; // packs: 1000 / 500 trials per round
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < perRound; i++) runPack(50 + round * perRound + i);
+      rounds.push(measure());
+    }
+    expect(outcomes.get('complete')).toBeGreaterThan(0);
+    expect(outcomes.get('stopped')).toBeGreaterThan(0);
+    expect(outcomes.get('pruned')).toBeGreaterThan(0);
+    for (const round of rounds) {
+      expect(round.tensors).toBe(rounds[0]!.tensors);
+      expect(round.bytes).toBe(rounds[0]!.bytes);
+    }
+    const growth = rounds[3]!.heap - rounds[1]!.heap;
+    expect(growth, `heap after each round: ${rounds.map((r) => (r.heap / 2 ** 20).toFixed(2)).join(', ')} MiB`).toBeLessThan(1024 * 2 * perRound * PACK);
+  }, 90_000);
 });
