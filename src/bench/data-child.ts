@@ -14,7 +14,7 @@ const [mode, sweep] = process.argv.slice(2) as ['load' | 'sweep', string];
 
 if (mode === 'load') {
   const started = performance.now();
-  const { spec } = loadSweepFile(sweep);
+  const { spec } = await loadSweepFile(sweep);
   const loadSeconds = (performance.now() - started) / 1000;
   const path = spec.problem.data!.file.path;
   const readStarted = performance.now();
@@ -26,7 +26,7 @@ if (mode === 'load') {
   const dir = mkdtempSync(join(tmpdir(), 'sweepdeck-bench-data-db-'));
   try {
     const started = performance.now();
-    const loaded = loadSweepFile(sweep);
+    const loaded = await loadSweepFile(sweep);
     const store = await openWriteStore(join(dir, 'bench.db'), sweepRecord(loaded.spec, loaded.source.text));
     await runSweep({ spec: loaded.spec, store, dbPath: join(dir, 'bench.db'), workers: Number(process.env.BENCH_DATA_WORKERS ?? 2), backend: 'wasm', emit: () => {}, table: loaded.table!.table });
     await store.close();
