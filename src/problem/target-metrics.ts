@@ -44,11 +44,15 @@ export function evaluateTargetMetrics(problem: CompiledProblem, columns: Readonl
   return out;
 }
 
-/** Summaries of every target's metrics (mean under the key, then .median, .p90, .max), then the aggregates. */
-export function summarizeTargetMetrics(metrics: readonly TargetMetric[], aggregates: Record<string, MetricAggregate> | undefined): Record<string, number> {
+/**
+ * Summaries of every target's metrics (mean under the key, then .median, .p90, .max), then the
+ * aggregates. `inPlace`: the values are the caller's to drop, so they are sorted where they lie
+ * instead of in a copy (the trainer's evaluation, where a copy per metric is garbage per eval).
+ */
+export function summarizeTargetMetrics(metrics: readonly TargetMetric[], aggregates: Record<string, MetricAggregate> | undefined, options: { inPlace?: boolean } = {}): Record<string, number> {
   const out: Record<string, number> = {};
   for (const { key, values } of metrics) {
-    const summary = summarize(values);
+    const summary = summarize(values, options);
     const [mean, median, p90, max] = summaryKeys(key) as [string, string, string, string];
     out[mean] = summary.mean;
     out[median] = summary.median;
