@@ -216,9 +216,16 @@ export function loadProblemTable(
     else if (count === total) emptySide = `a fraction of ${fraction} of ${total} rows leaves no training rows`;
     else isValidation = chooseRows(total, count, new Rng(deriveSeed(validation.seed, 'validation')));
   }
-  let order = isValidation ? trainFirst(isValidation) : undefined;
+  // Table row → file row, made only when a message needs it (a bad row, origin()): a random split
+  // writes each file row straight to its place, and a million rows' order is 4 MB.
+  let order: Uint32Array | undefined;
+  const split = isValidation;
+  const fileRowOf = (row: number): number => {
+    if (!order && split) order = trainFirst(split);
+    return order ? order[row]! : row;
+  };
   const columns = sharedColumns(names, total);
-  const mainLines = main.read(columns, 0, order && inverse(order));
+  const mainLines = main.read(columns, 0, isValidation && placeOf(isValidation));
   let validationLines: Uint32Array | undefined;
   if (validationFile) {
     if (validationFile.scan.rows === 0) fail(['problem', 'validation', 'path'], `no validation rows: ${validationFile.shown} has no rows`);
@@ -238,10 +245,11 @@ export function loadProblemTable(
       isValidation[row] = mark;
     }
     columns.delete(validation.column);
-    order = trainFirst(isValidation);
+    const columnOrder = trainFirst(isValidation);
+    order = columnOrder;
     const scratch = new Float64Array(total);
     for (const values of columns.values()) {
-      for (let i = 0; i < total; i++) scratch[i] = values[order[i]!]!;
+      for (let i = 0; i < total; i++) scratch[i] = values[columnOrder[i]!]!;
       values.set(scratch);
     }
   }
@@ -255,7 +263,7 @@ export function loadProblemTable(
     const weights = columns.get(data.weights)!;
     for (let row = 0; row < total; row++) {
       if (weights[row]! < 0) {
-        const at = order ? order[row]! : row;
+        const at = fileRowOf(row);
         const where = at < main.rows ? { file: shownMain, unit: main.unit, line: mainLines[at]! } : { file: validationFile!.shown, unit: validationFile!.scan.unit, line: validationLines![at - main.rows]! };
         throw rowError(where.file, where.unit, where.line, `column "${data.weights}": ${weights[row]} (loss weights must be 0 or more)`);
       }
@@ -295,7 +303,7 @@ export function loadProblemTable(
     loaded: {
       table: { columns, trainRows, validationRows },
       origin(row) {
-        const fileRow = order ? order[row]! : row;
+        const fileRow = fileRowOf(row);
         return fileRow < main.rows
           ? { file: shownMain, line: mainLines[fileRow]!, unit: main.unit }
           : { file: validationFile!.shown, line: validationLines![fileRow - main.rows]!, unit: validationFile!.scan.unit };
@@ -356,10 +364,15 @@ function trainFirst(isValidation: Uint8Array): Uint32Array {
   return order;
 }
 
-/** Where each file row goes: the inverse of `order`. */
-function inverse(order: Uint32Array): Uint32Array {
-  const destination = new Uint32Array(order.length);
-  for (let i = 0; i < order.length; i++) destination[order[i]!] = i;
+/** Where each file row goes in table order (the inverse of `trainFirst`), without making that order. */
+function placeOf(isValidation: Uint8Array): Uint32Array {
+  const total = isValidation.length;
+  let trainRows = 0;
+  for (let row = 0; row < total; row++) trainRows += isValidation[row] ? 0 : 1;
+  const destination = new Uint32Array(total);
+  let nextTrain = 0;
+  let nextValidation = trainRows;
+  for (let row = 0; row < total; row++) destination[row] = isValidation[row] ? nextValidation++ : nextTrain++;
   return destination;
 }
 

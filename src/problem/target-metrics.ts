@@ -20,7 +20,14 @@ export interface TargetMetric {
  * target order. A metric sees its own target's `pred`, `target` and `scale`, and every target's
  * `pred.NAME`, `target.NAME`, `scale.NAME`.
  */
-export function evaluateTargetMetrics(problem: CompiledProblem, columns: ReadonlyMap<string, Float64Array>, preds: readonly Float64Array[], n: number): TargetMetric[] {
+export function evaluateTargetMetrics(
+  problem: CompiledProblem,
+  columns: ReadonlyMap<string, Float64Array>,
+  preds: readonly Float64Array[],
+  n: number,
+  /** Output buffers, one per result in order, filled in (and grown) here: an evaluation loop reuses them. */
+  buffers?: Float64Array[],
+): TargetMetric[] {
   const shared = new Map(columns);
   if (problem.namedTargets) problem.targets.forEach((t, i) => shared.set(t.columns.pred, preds[i]!));
   const views = problem.targets.map((t, i) => {
@@ -38,7 +45,13 @@ export function evaluateTargetMetrics(problem: CompiledProblem, columns: Readonl
   const out: TargetMetric[] = [];
   for (const [metric, compiled] of problem.metrics) {
     problem.targets.forEach((t, i) => {
-      out.push({ key: metricKey(metric, t.name, problem.namedTargets), metric, target: t.name, values: compiled.evaluate(views[i]!, n) });
+      let buffer: Float64Array | undefined;
+      if (buffers) {
+        const at = out.length;
+        if ((buffers[at]?.length ?? -1) < n) buffers[at] = new Float64Array(n);
+        buffer = buffers[at];
+      }
+      out.push({ key: metricKey(metric, t.name, problem.namedTargets), metric, target: t.name, values: compiled.evaluate(views[i]!, n, buffer) });
     });
   }
   return out;

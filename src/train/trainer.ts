@@ -102,6 +102,9 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
 
   // The networks' outputs on the held-out set, made once per trial and overwritten at every evaluation.
   const nets = targets.map(() => new Float64Array(data.validation.n));
+  const predictions = targets.map(() => new Float64Array(data.validation.n));
+  /** Each per-sample metric's values (metric by metric, target by target), reused by every evaluation. */
+  const metricBuffers: Float64Array[] = [];
   const evaluate = (): MetricValues => {
     const n = data.validation.n;
     mlps.forEach((mlp, m) => {
@@ -120,10 +123,10 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
       columns.set('net', nets[j]!);
       const scale = data.validation.columns.get(t.columns.scale);
       if (named && scale) columns.set('scale', scale);
-      return heads[j]!.evaluate(columns, n);
+      return heads[j]!.evaluate(columns, n, predictions[j]);
     });
     // The per-sample values are this evaluation's own: summarised in place (sorted), not copied.
-    return summarizeTargetMetrics(evaluateTargetMetrics(data.problem, data.validation.columns, preds, n), spec.problem.aggregates, { inPlace: true });
+    return summarizeTargetMetrics(evaluateTargetMetrics(data.problem, data.validation.columns, preds, n, metricBuffers), spec.problem.aggregates, { inPlace: true });
   };
 
   /** One optimisation step on a batch: the loss, and (when it is finite) every network's update. */

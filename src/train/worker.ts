@@ -22,7 +22,8 @@ export default async function runTrialTask(task: TrialTask): Promise<TaskOutcome
   /** The last step the trial is known to have reached, for the record of a failure. */
   let reached = 0;
   try {
-    ready ??= (async () => ({ backend: await loadBackend(setup.backend), data: problemData() }))();
+    // A worker only trains: tfjs-core and its backends, without tf.layers (see loadBackend).
+    ready ??= (async () => ({ backend: await loadBackend(setup.backend, { layers: false }), data: problemData() }))();
     const { backend, data } = await ready;
     loaded = backend;
     post(task, { type: 'started', worker: threadId, backend: backend.name });
