@@ -242,6 +242,12 @@ describe('bad Parquet and Arrow data: one message naming file, row and column, e
       expected: /data\.parquet: row 8: column "w": -1 \(loss weights must be 0 or more\)/,
     },
     {
+      name: 'a feature that is NaN on a row of a Parquet file',
+      write: (dir) => parquet(join(dir, 'data.parquet'), [{ name: 'a', data: a.map((v, i) => (i === 30 ? -1 : v)), type: 'DOUBLE' }, { name: 'b', data: b, type: 'DOUBLE' }, { name: 'y', data: y, type: 'DOUBLE' }]),
+      sweep: (file) => SWEEP(file).replace('raw: [a, b]', 'raw: [log(a), b]'),
+      expected: /features\.raw\.0: feature 1 of set "raw" \(log\(a\)\) is NaN on row 31 of .*data\.parquet \(a=-1, b=.*\): log\(a\) is log of -1/,
+    },
+    {
       name: 'a file that is not Parquet',
       write: (dir) => {
         writeFileSync(join(dir, 'data.parquet'), 'a,b,y\n1,2,7\n');
