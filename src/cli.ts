@@ -160,7 +160,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .argument('<file>', 'sweep file (YAML or JSON)')
     .option('--json', 'print the plan as JSON')
     .option('--steps <n>', 'as for run', positiveInt('--steps'))
-    .action((file: string, flags: { json?: boolean; steps?: number }) => setExit(validateCommand(file, flags, out)));
+    .action(async (file: string, flags: { json?: boolean; steps?: number }) => setExit(await validateCommand(file, flags, out)));
 
   dbArgument(program
     .command('best')

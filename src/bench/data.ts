@@ -22,6 +22,8 @@ export interface DataBench {
   fileBytes: number;
   columnBytes: number;
   loadSeconds: number;
+  /** Peak RSS of the load's process (node, the modules, the table and the load-time check; no workers). */
+  loadPeakRssBytes: number;
   readSeconds: number;
   peakRssBytes: number;
   baselinePeakRssBytes: number;
@@ -100,6 +102,7 @@ export function benchData(): DataBench {
       fileBytes,
       columnBytes: ROWS * (INPUTS + 1) * 8,
       loadSeconds: load.loadSeconds!,
+      loadPeakRssBytes: load.loadPeakRssBytes!,
       readSeconds: load.readSeconds!,
       peakRssBytes: run.peakRssBytes!,
       baselinePeakRssBytes: baseline.peakRssBytes!,
@@ -114,8 +117,13 @@ export function reportData(result: DataBench): string[] {
   const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   return [
     `data: a ${result.rows.toLocaleString('en')}-row × ${result.columns}-column CSV (${mb(result.fileBytes)}; float64 columns ${mb(result.columnBytes)})`,
-    `  load (loadSweepFile: read with hash, split, ranges, every formula checked on every row): ${result.loadSeconds.toFixed(2)} s; the table read alone: ${result.readSeconds.toFixed(2)} s`,
+    `  load (loadSweepFile: read with hash, split, ranges, every formula checked on every row): ${result.loadSeconds.toFixed(2)} s, peak RSS ${mb(result.loadPeakRssBytes)} = ${(result.loadPeakRssBytes / result.columnBytes).toFixed(2)}× the columns; the table read alone: ${result.readSeconds.toFixed(2)} s`,
     `  2-worker sweep on it (wasm, 4 trials × 300 steps, ${result.sweepSeconds.toFixed(1)} s): peak RSS ${mb(result.peakRssBytes)} = ${(result.peakRssBytes / result.columnBytes).toFixed(2)}× the columns;` +
       ` the same sweep on 2 000 rows: ${mb(result.baselinePeakRssBytes)}, so the data adds ${mb(result.peakRssBytes - result.baselinePeakRssBytes)} = ${((result.peakRssBytes - result.baselinePeakRssBytes) / result.columnBytes).toFixed(2)}× the columns`,
   ];
+}
+
+// `node dist/bench/data.js`: this section alone (what `npm run bench -- --only data` prints, without the build).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  for (const line of reportData(benchData())) console.log(line);
 }

@@ -54,7 +54,7 @@ async function explainFrom(store: ReadStore, options: { trial?: number; json?: b
 
   const { backend, note: backendNote } = await backendFor(artifact.trial.backend);
   if (backendNote) note(`note: ${backendNote}`);
-  const heldOut = problemData(artifact.spec, `explain ${dbPath}`).validation;
+  const heldOut = (await problemData(artifact.spec, `explain ${dbPath}`)).validation;
   const comparison = compareOnHeldOut(backend, makePredictor(artifact), explanation, heldOut);
   print(options.json ? JSON.stringify(jsonReport(artifact, explanation, comparison), null, 2) : textReport(artifact, explanation, comparison));
   return EXIT_OK;
@@ -166,7 +166,7 @@ async function explainSeveral(
     const chosen = await backendFor(artifact.trial.backend);
     if (chosen.note) note(`note: ${chosen.note}`);
     backend = chosen.backend;
-    heldOut = problemData(artifact.spec, `explain ${artifact.dbPath}`).validation;
+    heldOut = (await problemData(artifact.spec, `explain ${artifact.dbPath}`)).validation;
   }
   const predictor = anyClosed ? makePredictor(artifact) : undefined;
   const compared = results.map((r) => ({

@@ -66,7 +66,7 @@ function createDefaultFolder(folder: string): void {
 
 export async function runCommand(file: string, flags: RunFlags, io: CommandIO): Promise<number> {
   // Everything that can be wrong with the input is checked before anything is written.
-  const loaded = loadSweepFile(file, flags.steps !== undefined ? { stepsOverride: flags.steps } : {});
+  const loaded = await loadSweepFile(file, flags.steps !== undefined ? { stepsOverride: flags.steps } : {});
   const dbPath = flags.db ?? defaultDbPath(loaded.spec.name);
   await refuseChangedData(dbPath, loaded.spec, `run ${file}`);
   const table = loaded.table?.table;
@@ -93,7 +93,7 @@ export async function resumeCommand(dbPath: string, flags: ResumeFlags, io: Comm
   }
   const spec = JSON.parse(record.specJson) as SweepSpec;
   // A data sweep reads its table again from where it was, and only if it is unchanged.
-  const table = storedTable(spec, `resume ${dbPath}`);
+  const table = await storedTable(spec, `resume ${dbPath}`);
   return runLoadedSweep(spec, record, dbPath, { ...flags, createFolder: false, ...(table ? { table } : {}) }, io);
 }
 

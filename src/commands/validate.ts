@@ -13,8 +13,8 @@ import type { SweepSpec } from '../spec/types.js';
 import type { DataSpec } from '../data/problem-table.js';
 import { inputNames } from '../spec/names.js';
 
-export function validateCommand(file: string, options: { json?: boolean; steps?: number }, print: (text: string) => void): number {
-  const { spec, source } = loadSweepFile(file, options.steps !== undefined ? { stepsOverride: options.steps } : {});
+export async function validateCommand(file: string, options: { json?: boolean; steps?: number }, print: (text: string) => void): Promise<number> {
+  const { spec, source } = await loadSweepFile(file, options.steps !== undefined ? { stepsOverride: options.steps } : {});
   const planner = makePlanner(spec);
   const preview = Array.from({ length: Math.min(5, planner.total) }, (_, i) => planner.ask(i, []));
   if (options.json) {

@@ -9,6 +9,7 @@ import { Rng, deriveSeed } from '../rng.js';
 import { didYouMean } from '../formula/index.js';
 import { SpecError } from '../spec/errors.js';
 import { formatOf, readTableInto, scanTable, sharedColumns, type DataFileIdentity, type TableFormat } from './read-table.js';
+import { isBinaryFormat, preloadTables, shownPath, type TableCache } from './binary-table.js';
 
 /** The columns every worker shares: training rows [0, trainRows), validation rows after them. */
 export interface ProblemTable {
@@ -20,8 +21,71 @@ export interface ProblemTable {
 /** The table together with what only the loading thread needs: where each row came from. */
 export interface LoadedTable {
   table: ProblemTable;
-  /** Per row (in the table's order): the file (as written) and line it was read from. */
-  origin(row: number): { file: string; line: number };
+  /** Per row (in the table's order): the file (as written) and the line (text) or row (Parquet, Arrow) it was read from. */
+  origin(row: number): RowOrigin;
+}
+
+/** Where a row of the table came from: `line` is a line of a text file, or a 1-based row of a Parquet or Arrow file. */
+export interface RowOrigin {
+  file: string;
+  line: number;
+  unit: 'line' | 'row';
+}
+
+/** A data file opened for the table: what pass 1 found, and the pass that fills columns. */
+interface OpenTable {
+  identity: DataFileIdentity;
+  header: string[];
+  rows: number;
+  unit: 'line' | 'row';
+  /** Fills the columns in `into` (row r at destination[r], default offset + r); returns each row's line (or row number). */
+  read(into: ReadonlyMap<string, Float64Array>, offset: number, destination?: Uint32Array): Uint32Array;
+}
+
+/** A refusal about one row of a data file. */
+function rowError(file: string, unit: 'line' | 'row', at: number, message: string): SpecError {
+  return unit === 'line' ? new SpecError(file, undefined, { line: at, col: 1 }, message) : new SpecError(file, undefined, undefined, `row ${at}: ${message}`);
+}
+
+/**
+ * Opens a data file: a text file is scanned here (pass 1) and parsed by `read`; a Parquet or Arrow
+ * file was decoded before the check began (`preloadTables`) and is taken from `tables`.
+ */
+function openTable(path: string, shown: string, format: TableFormat, tables: TableCache | undefined): OpenTable {
+  if (isBinaryFormat(format)) {
+    const table = tables?.get(path);
+    if (!table || table.format !== format) {
+      throw new SpecError(shown, undefined, undefined, `a ${format === 'parquet' ? 'Parquet' : 'Arrow'} file is read before the sweep file is checked: load the sweep with loadSweepFile (or give loadSweepText the tables preloadTables reads)`);
+    }
+    return {
+      identity: table.identity,
+      header: table.header,
+      rows: table.rows,
+      unit: 'row',
+      read(into, offset, destination) {
+        for (const [name, column] of into) {
+          const problem = table.problems.get(name);
+          if (problem !== undefined) throw new SpecError(shown, undefined, undefined, problem);
+          const values = table.columns.get(name);
+          if (!values) {
+            // The check names missing columns first; this is a column the preload was not asked for.
+            throw new SpecError(shown, undefined, undefined, `column "${name}" was not read from the file`);
+          }
+          if (destination) for (let r = 0; r < table.rows; r++) column[destination[r]!] = values[r]!;
+          else column.set(values, offset);
+        }
+        return Uint32Array.from({ length: table.rows }, (_, r) => r + 1);
+      },
+    };
+  }
+  const scan = scanTable(path, shown, format);
+  return {
+    identity: scan.identity,
+    header: scan.header,
+    rows: scan.rows,
+    unit: 'line',
+    read: (into, offset, destination) => readTableInto(path, shown, format, scan.header, into, offset, scan.rows, scan.identity.sha256, destination),
+  };
 }
 
 /** `problem.data` as stored in the normalised spec. */
@@ -81,14 +145,15 @@ export function loadProblemTable(
   sweepFile: string,
   rules: NameRules,
   fail: FieldFail,
+  tables?: TableCache,
 ): { data: DataSpec; validation: DataValidationSpec; loaded: LoadedTable } {
   const base = dirname(sweepFile);
   const mainFormat = data.format ?? formatOf(data.path);
-  if (!mainFormat) fail(['problem', 'data', 'path'], `cannot tell the format of "${data.path}" from its name (.csv, .tsv, .jsonl); say it with format: csv | tsv | jsonl`);
+  if (!mainFormat) fail(['problem', 'data', 'path'], `cannot tell the format of "${data.path}" from its name (.csv, .tsv, .jsonl, .parquet, .arrow, .feather); say it with format: csv | tsv | jsonl | parquet | arrow`);
   const shownMain = shownPath(base, data.path);
-  const main = scanTable(resolve(base, data.path), shownMain, mainFormat!);
+  const main = openTable(resolve(base, data.path), shownMain, mainFormat!, tables);
 
-  if (main.rows === 0) fail(['problem', 'data', 'path'], `${shownMain} has no data rows${mainFormat === 'jsonl' ? '' : ' after its header'}`);
+  if (main.rows === 0) fail(['problem', 'data', 'path'], `${shownMain} has no data rows${mainFormat === 'csv' || mainFormat === 'tsv' ? ' after its header' : ''}`);
   const targets = typeof data.targets === 'string' ? [data.targets] : data.targets;
   const column = (name: string, path: (string | number)[], what: string) => {
     if (!main.header.includes(name)) {
@@ -122,12 +187,12 @@ export function loadProblemTable(
   if (validation.size !== undefined) fail(['problem', 'validation', 'size'], 'a data problem takes its validation rows from the data: use fraction, path or column instead of size', { key: true });
 
   const names = [...inputs, ...targets, ...(data.weights !== undefined ? [data.weights] : []), ...(validation.column !== undefined ? [validation.column] : [])];
-  let validationFile: { path: string; shown: string; format: TableFormat; scan: ReturnType<typeof scanTable> } | undefined;
+  let validationFile: { path: string; shown: string; format: TableFormat; scan: OpenTable } | undefined;
   if (validation.path !== undefined) {
     const format = validation.format ?? formatOf(validation.path);
-    if (!format) fail(['problem', 'validation', 'path'], `cannot tell the format of "${validation.path}" from its name (.csv, .tsv, .jsonl); say it with format: csv | tsv | jsonl`);
+    if (!format) fail(['problem', 'validation', 'path'], `cannot tell the format of "${validation.path}" from its name (.csv, .tsv, .jsonl, .parquet, .arrow, .feather); say it with format: csv | tsv | jsonl | parquet | arrow`);
     const shown = shownPath(base, validation.path);
-    const scan = scanTable(resolve(base, validation.path), shown, format!);
+    const scan = openTable(resolve(base, validation.path), shown, format!, tables);
     for (const name of [...inputs, ...targets, ...(data.weights !== undefined ? [data.weights] : [])]) {
       if (!scan.header.includes(name)) {
         const suggestion = didYouMeanColumn(name, scan.header);
@@ -151,14 +216,21 @@ export function loadProblemTable(
     else if (count === total) emptySide = `a fraction of ${fraction} of ${total} rows leaves no training rows`;
     else isValidation = chooseRows(total, count, new Rng(deriveSeed(validation.seed, 'validation')));
   }
-  let order = isValidation ? trainFirst(isValidation) : undefined;
+  // Table row → file row, made only when a message needs it (a bad row, origin()): a random split
+  // writes each file row straight to its place, and a million rows' order is 4 MB.
+  let order: Uint32Array | undefined;
+  const split = isValidation;
+  const fileRowOf = (row: number): number => {
+    if (!order && split) order = trainFirst(split);
+    return order ? order[row]! : row;
+  };
   const columns = sharedColumns(names, total);
-  const mainLines = readTableInto(main.identity.path, shownMain, mainFormat!, main.header, columns, 0, main.rows, main.identity.sha256, order && inverse(order));
+  const mainLines = main.read(columns, 0, isValidation && placeOf(isValidation));
   let validationLines: Uint32Array | undefined;
   if (validationFile) {
     if (validationFile.scan.rows === 0) fail(['problem', 'validation', 'path'], `no validation rows: ${validationFile.shown} has no rows`);
     const into = new Map([...columns].filter(([name]) => name !== validation.column));
-    validationLines = readTableInto(validationFile.path, validationFile.shown, validationFile.format, validationFile.scan.header, into, main.rows, validationFile.scan.rows, validationFile.scan.identity.sha256);
+    validationLines = validationFile.scan.read(into, main.rows);
   }
   if (emptySide !== undefined) fail(['problem', 'validation', 'fraction'], emptySide);
   let validationRows = validationFile ? validationFile.scan.rows : 0;
@@ -168,15 +240,16 @@ export function loadProblemTable(
     for (let row = 0; row < total; row++) {
       const mark = marks[row]!;
       if (mark !== 0 && mark !== 1) {
-        throw new SpecError(shownMain, undefined, { line: mainLines[row]!, col: 1 }, `column "${validation.column}": ${mark} (the validation column marks validation rows with 1 and training rows with 0)`);
+        throw rowError(shownMain, main.unit, mainLines[row]!, `column "${validation.column}": ${mark} (the validation column marks validation rows with 1 and training rows with 0)`);
       }
       isValidation[row] = mark;
     }
     columns.delete(validation.column);
-    order = trainFirst(isValidation);
+    const columnOrder = trainFirst(isValidation);
+    order = columnOrder;
     const scratch = new Float64Array(total);
     for (const values of columns.values()) {
-      for (let i = 0; i < total; i++) scratch[i] = values[order[i]!]!;
+      for (let i = 0; i < total; i++) scratch[i] = values[columnOrder[i]!]!;
       values.set(scratch);
     }
   }
@@ -190,9 +263,9 @@ export function loadProblemTable(
     const weights = columns.get(data.weights)!;
     for (let row = 0; row < total; row++) {
       if (weights[row]! < 0) {
-        const at = order ? order[row]! : row;
-        const where = at < main.rows ? { file: shownMain, line: mainLines[at]! } : { file: validationFile!.shown, line: validationLines![at - main.rows]! };
-        throw new SpecError(where.file, undefined, { line: where.line, col: 1 }, `column "${data.weights}": ${weights[row]} (loss weights must be 0 or more)`);
+        const at = fileRowOf(row);
+        const where = at < main.rows ? { file: shownMain, unit: main.unit, line: mainLines[at]! } : { file: validationFile!.shown, unit: validationFile!.scan.unit, line: validationLines![at - main.rows]! };
+        throw rowError(where.file, where.unit, where.line, `column "${data.weights}": ${weights[row]} (loss weights must be 0 or more)`);
       }
     }
   }
@@ -230,10 +303,10 @@ export function loadProblemTable(
     loaded: {
       table: { columns, trainRows, validationRows },
       origin(row) {
-        const fileRow = order ? order[row]! : row;
+        const fileRow = fileRowOf(row);
         return fileRow < main.rows
-          ? { file: shownMain, line: mainLines[fileRow]! }
-          : { file: validationFile!.shown, line: validationLines![fileRow - main.rows]! };
+          ? { file: shownMain, line: mainLines[fileRow]!, unit: main.unit }
+          : { file: validationFile!.shown, line: validationLines![fileRow - main.rows]!, unit: validationFile!.scan.unit };
       },
     },
   };
@@ -244,7 +317,7 @@ export function loadProblemTable(
  * same columns and the same split. `who` names the command for the message when a file is gone
  * or has changed since the sweep was created.
  */
-export function reloadProblemTable(data: DataSpec, validation: DataValidationSpec, who: string): LoadedTable {
+export async function reloadProblemTable(data: DataSpec, validation: DataValidationSpec, who: string): Promise<LoadedTable> {
   const files = [{ role: 'data file', spec: data.file }, ...('file' in validation ? [{ role: 'validation file', spec: validation.file }] : [])];
   for (const { role, spec } of files) {
     if (!existsSync(spec.path)) {
@@ -254,17 +327,16 @@ export function reloadProblemTable(data: DataSpec, validation: DataValidationSpe
   const refuse = (path: (string | number)[], message: string): never => {
     throw new SpecError(data.file.path, path.join('.'), undefined, `${who}: ${message}`);
   };
-  const read = loadProblemTable(
-    { path: data.file.path, format: data.format, inputs: data.inputs, targets: data.targets, weights: data.weights },
+  const dataFile: DataFileSpec = { path: data.file.path, format: data.format, inputs: data.inputs, targets: data.targets, weights: data.weights };
+  const validationFile: ValidationFileSpec =
     'fraction' in validation
       ? { fraction: validation.fraction, seed: validation.seed }
       : 'column' in validation
         ? { seed: 0, column: validation.column }
-        : { seed: 0, path: validation.file.path, format: validation.format },
-    data.file.path,
-    { reserved: () => false },
-    refuse,
-  );
+        : { seed: 0, path: validation.file.path, format: validation.format };
+  // Recorded paths are absolute, so the "sweep file" they are relative to does not matter.
+  const tables = await preloadTables(data.file.path, { problem: { data: dataFile, validation: validationFile } });
+  const read = loadProblemTable(dataFile, validationFile, data.file.path, { reserved: () => false }, refuse, tables);
   const now = [read.data.file, ...('file' in read.validation ? [read.validation.file] : [])];
   files.forEach(({ role, spec }, i) => {
     const found = now[i]!;
@@ -292,10 +364,15 @@ function trainFirst(isValidation: Uint8Array): Uint32Array {
   return order;
 }
 
-/** Where each file row goes: the inverse of `order`. */
-function inverse(order: Uint32Array): Uint32Array {
-  const destination = new Uint32Array(order.length);
-  for (let i = 0; i < order.length; i++) destination[order[i]!] = i;
+/** Where each file row goes in table order (the inverse of `trainFirst`), without making that order. */
+function placeOf(isValidation: Uint8Array): Uint32Array {
+  const total = isValidation.length;
+  let trainRows = 0;
+  for (let row = 0; row < total; row++) trainRows += isValidation[row] ? 0 : 1;
+  const destination = new Uint32Array(total);
+  let nextTrain = 0;
+  let nextValidation = trainRows;
+  for (let row = 0; row < total; row++) destination[row] = isValidation[row] ? nextValidation++ : nextTrain++;
   return destination;
 }
 
@@ -311,12 +388,6 @@ function chooseRows(total: number, count: number, rng: Rng): Uint8Array {
     chosen[order[i]!] = 1;
   }
   return chosen;
-}
-
-/** A data path as messages show it: relative to the working directory when the sweep file's was. */
-function shownPath(base: string, path: string): string {
-  if (path.startsWith('/')) return path;
-  return base === '.' ? path : `${base}/${path}`;
 }
 
 function didYouMeanColumn(name: string, header: readonly string[]): string | undefined {

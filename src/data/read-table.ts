@@ -1,4 +1,4 @@
-// Reads a data file (CSV, TSV or JSON Lines) into float64 columns that live in SharedArrayBuffers,
+// Reads a text data file (CSV, TSV or JSON Lines) into float64 columns that live in SharedArrayBuffers,
 // so every worker thread reads the same memory. Only the columns asked for are parsed; the others
 // may hold anything. The file is read twice in bounded chunks, never whole: the first pass hashes
 // it and counts its rows (so each column is allocated once, at its exact size), the second parses.
@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
 import { didYouMean } from '../formula/index.js';
 import { SpecError } from '../spec/errors.js';
 
-export type TableFormat = 'csv' | 'tsv' | 'jsonl';
+/** Text formats are read here; Parquet and Arrow IPC by binary-table.ts. */
+export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet' | 'arrow';
+export type TextFormat = 'csv' | 'tsv' | 'jsonl';
 
 /** What the DB records of a data file: where it was, how big, and its content hash. */
 export interface DataFileIdentity {
@@ -41,6 +43,8 @@ export function formatOf(path: string): TableFormat | undefined {
   if (lower.endsWith('.csv')) return 'csv';
   if (lower.endsWith('.tsv') || lower.endsWith('.tab')) return 'tsv';
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
+  if (lower.endsWith('.parquet') || lower.endsWith('.pq')) return 'parquet';
+  if (lower.endsWith('.arrow') || lower.endsWith('.feather') || lower.endsWith('.ipc')) return 'arrow';
   return undefined;
 }
 
@@ -53,7 +57,7 @@ export function sharedColumns(names: readonly string[], rows: number): Map<strin
  * Pass 1: the file's identity, its header and how many rows it has, checking that every line is
  * bounded. `shown` is the path as the user wrote it, for messages.
  */
-export function scanTable(path: string, shown: string, format: TableFormat): { identity: DataFileIdentity; header: string[]; rows: number } {
+export function scanTable(path: string, shown: string, format: TextFormat): { identity: DataFileIdentity; header: string[]; rows: number } {
   const hash = createHash('sha256');
   let bytes = 0;
   let rows = 0;
@@ -124,7 +128,7 @@ export function scanTable(path: string, shown: string, format: TableFormat): { i
 export function readTableInto(
   path: string,
   shown: string,
-  format: TableFormat,
+  format: TextFormat,
   header: readonly string[],
   into: ReadonlyMap<string, Float64Array>,
   offset: number,

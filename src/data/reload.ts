@@ -8,13 +8,13 @@ import type { SweepSpec } from '../spec/types.js';
 import type { DataValidationSpec, ProblemTable } from './problem-table.js';
 
 /** A data problem's shared table, read again from its files; undefined for a sampled problem. */
-export function storedTable(spec: SweepSpec, who: string): ProblemTable | undefined {
+export async function storedTable(spec: SweepSpec, who: string): Promise<ProblemTable | undefined> {
   if (!spec.problem.data) return undefined;
-  return reloadProblemTable(spec.problem.data, spec.problem.validation as DataValidationSpec, who).table;
+  return (await reloadProblemTable(spec.problem.data, spec.problem.validation as DataValidationSpec, who)).table;
 }
 
 /** The held-out set and training rows of a stored sweep, as its workers had them. */
-export function problemData(spec: SweepSpec, who: string): ProblemData {
-  const table = storedTable(spec, who);
+export async function problemData(spec: SweepSpec, who: string): Promise<ProblemData> {
+  const table = await storedTable(spec, who);
   return new ProblemData(spec, table ? () => tableSource(spec, table) : undefined);
 }

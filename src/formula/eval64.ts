@@ -19,23 +19,45 @@ type Runner = (columns: Float64Columns, n: number) => Vector;
 /** A compiled sub-expression: a constant folded at compile time, or a function of the columns. */
 type Operand = { constant: number } | { run: Runner };
 
-/** Compile once, evaluate many times over columns of n rows. Each node loops over the rows itself. */
-export function compileF64(formula: Formula): (columns: Float64Columns, n: number) => Float64Array {
+/**
+ * Compile once, evaluate many times over columns of n rows. Each node loops over the rows itself.
+ * With `out` (at least n long) the result is written there and `out.subarray(0, n)` returned:
+ * the first temporary the evaluation needs is `out` itself, so a formula with one branch of
+ * work (most features: `log(x)`, `a/b`) allocates nothing. Chunked callers (the load-time check,
+ * the feature statistics, batches) reuse one buffer per formula instead of one per chunk.
+ */
+export function compileF64(formula: Formula): (columns: Float64Columns, n: number, out?: Float64Array) => Float64Array {
   const root = compileNode(formula.root);
   const usedNames = formula.names;
-  return (columns, n) => {
+  return (columns, n, out) => {
     if (!Number.isInteger(n) || n < 0) throw new Error(`row count must be a whole number ≥ 0, got ${n}`);
     for (const name of usedNames) {
       const column = columns.get(name);
       if (column === undefined) throw new Error(`no column "${name}" for formula "${formula.source}"`);
       if (column.length < n) throw new Error(`column "${name}" has ${column.length} rows, fewer than ${n}`);
     }
-    if ('constant' in root) return new Float64Array(n).fill(root.constant);
-    const result = root.run(columns, n);
+    if (out !== undefined && out.length < n) throw new Error(`output buffer has ${out.length} rows, fewer than ${n}`);
+    const target = out?.subarray(0, n);
+    if ('constant' in root) return (target ?? new Float64Array(n)).fill(root.constant);
+    // Evaluation is synchronous and never nested, so one module-level slot carries the buffer.
+    spare = target;
+    let result: Vector;
+    try {
+      result = root.run(columns, n);
+    } finally {
+      spare = undefined;
+    }
+    if (target) {
+      if (result.values !== target) target.set(result.values.subarray(0, n));
+      return target;
+    }
     // Never hand out a caller's column: the result is the caller's to modify.
     return result.owned ? result.values : result.values.slice(0, n);
   };
 }
+
+/** The caller's output buffer, until the first temporary takes it (see compileF64). */
+let spare: Float64Array | undefined;
 
 export function evalScalar(formula: Formula, env: ReadonlyMap<string, number>): number {
   return evaluateNode(formula.root, (name) => {
@@ -66,6 +88,11 @@ function compileNode(node: FormulaNode): Operand {
 
 function outputFor(n: number, ...inputs: Vector[]): Float64Array {
   for (const input of inputs) if (input.owned) return input.values;
+  if (spare !== undefined) {
+    const taken = spare;
+    spare = undefined;
+    return taken;
+  }
   return new Float64Array(n);
 }
 

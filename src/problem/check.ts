@@ -33,11 +33,13 @@ export function checkProblemData(spec: Pick<SweepSpec, 'problem' | 'features'>, 
 
   // A table is checked a chunk of rows at a time, so a large one never holds a whole column per formula.
   const chunk = 1 << 13;
+  // One buffer for every chunk of every formula: a million-row table is 122 chunks per formula.
+  const buffer = new Float64Array(Math.min(chunk, n));
   const check = (compiled: CompiledFormula, path: (string | number)[], what: string, mustBeNonZero = false): DataProblem | null => {
     for (let start = 0; start < n; start += chunk) {
       const size = Math.min(chunk, n - start);
       const rows = start === 0 && size === n ? columns : rowsOf(columns, start, size);
-      const values = compiled.evaluate(rows, size);
+      const values = compiled.evaluate(rows, size, buffer);
       for (let i = 0; i < size; i++) {
         const v = values[i]!;
         if (Number.isFinite(v) && !(mustBeNonZero && v === 0)) continue;

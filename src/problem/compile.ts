@@ -7,7 +7,8 @@ import type { SweepSpec } from '../spec/types.js';
 import type { VariableSpec } from '../spec/schema.js';
 import { columnsOf, hasNamedTargets, targetsOf, type TargetColumns } from './targets.js';
 
-export type F64Function = (columns: Float64Columns, n: number) => Float64Array;
+/** A formula over columns of n rows; with `out`, the result is written there (see compileF64). */
+export type F64Function = (columns: Float64Columns, n: number, out?: Float64Array) => Float64Array;
 
 export interface CompiledFormula {
   formula: Formula;

@@ -83,7 +83,7 @@ export function sampledSource(spec: Pick<SweepSpec, 'problem'>, problem: Compile
  * validation rows after them. `problem.train.size: N` trains on N of the training rows, drawn with
  * `problem.train.seed`; `stream` (the default) on all of them.
  */
-export function tableSource(spec: Pick<SweepSpec, 'problem'>, table: ProblemTable, origin?: (row: number) => { file: string; line: number }): DataSource {
+export function tableSource(spec: Pick<SweepSpec, 'problem'>, table: ProblemTable, origin?: (row: number) => { file: string; line: number; unit?: 'line' | 'row' }): DataSource {
   const { trainRows, validationRows } = table;
   const view = (from: number, to: number): RawRows => ({
     n: to - from,
@@ -117,7 +117,7 @@ export function tableSource(spec: Pick<SweepSpec, 'problem'>, table: ProblemTabl
         rows,
         describe(i) {
           const at = origin?.(i);
-          return `${at ? `line ${at.line} of ${at.file}` : `row ${i + 1}`} (${describePoint(pointAt(rows.columns, i))})`;
+          return `${at ? `${at.unit ?? 'line'} ${at.line} of ${at.file}` : `row ${i + 1}`} (${describePoint(pointAt(rows.columns, i))})`;
         },
       };
     },

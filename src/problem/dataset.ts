@@ -34,10 +34,16 @@ export function dataColumns(problem: CompiledProblem, variables: Map<string, Flo
   return columns;
 }
 
-export function featureColumns(problem: CompiledProblem, featureSet: string, variables: Map<string, Float64Array>, n: number): Float64Array[] {
+/** Each feature of a set over n rows; with `into` (one buffer per feature, each at least n long) written there instead of into new arrays. */
+export function featureColumns(problem: CompiledProblem, featureSet: string, variables: Map<string, Float64Array>, n: number, into?: Float64Array[]): Float64Array[] {
   const formulas = problem.featureSets.get(featureSet);
   if (!formulas) throw new Error(`unknown feature set "${featureSet}"`);
-  return formulas.map((f) => f.evaluate(variables, n));
+  return formulas.map((f, j) => f.evaluate(variables, n, into?.[j]));
+}
+
+/** One reusable buffer of `rows` per feature of a set, for chunk-at-a-time feature evaluation. */
+export function featureBuffers(problem: CompiledProblem, featureSet: string, rows: number): Float64Array[] {
+  return problem.featureSets.get(featureSet)!.map(() => new Float64Array(rows));
 }
 
 /** Mean and standard deviation of each feature (a constant feature gets std 1, so it passes unchanged). */
@@ -67,9 +73,10 @@ export function chunkedFeatureNorm(problem: CompiledProblem, featureSet: string,
   const mean = new Array<number>(count).fill(0);
   const squares = new Array<number>(count).fill(0);
   let seen = 0;
+  const buffers = featureBuffers(problem, featureSet, Math.min(chunk, n));
   for (let start = 0; start < n; start += chunk) {
     const size = Math.min(chunk, n - start);
-    const features = featureColumns(problem, featureSet, rowsOf(variables, start, size), size);
+    const features = featureColumns(problem, featureSet, rowsOf(variables, start, size), size, buffers);
     features.forEach((column, j) => {
       let sum = 0;
       for (let i = 0; i < size; i++) sum += column[i]!;
@@ -99,10 +106,9 @@ export function identityNorm(count: number): FeatureNorm {
   return { mean: new Array<number>(count).fill(0), std: new Array<number>(count).fill(1) };
 }
 
-/** Row-major float32 matrix of standardised features. */
-export function packFeatures(features: Float64Array[], norm: FeatureNorm, n: number): Float32Array {
+/** Row-major float32 matrix of standardised features (written into `out` when given: n × width values). */
+export function packFeatures(features: Float64Array[], norm: FeatureNorm, n: number, out = new Float32Array(n * features.length)): Float32Array {
   const width = features.length;
-  const out = new Float32Array(n * width);
   for (let j = 0; j < width; j++) {
     const column = features[j]!;
     const mean = norm.mean[j]!;
@@ -111,6 +117,9 @@ export function packFeatures(features: Float64Array[], norm: FeatureNorm, n: num
   }
   return out;
 }
+
+/** Builds of up to this many rows (a block of batches) evaluate features into reused buffers. */
+const SCRATCH_ROWS = 1 << 15;
 
 /**
  * Builds batches for one trial: the feature set with its normalisation, and the data columns
@@ -126,9 +135,15 @@ export class BatchBuilder {
     private readonly weightsColumn?: string,
   ) {}
 
+  /** The features' float64 values, reused by every build (they are packed into the batch's float32 matrix before it returns). */
+  private scratch: Float64Array[] = [];
+
   build(variables: Map<string, Float64Array>, n: number): HostBatch {
     const data = dataColumns(this.problem, variables, n);
-    const features = featureColumns(this.problem, this.featureSet, variables, n);
+    // Blocks (a stream's, a large table's) reuse them; a one-off build of a whole small set does not keep its size.
+    const reuse = n <= SCRATCH_ROWS;
+    if (reuse && (this.scratch[0]?.length ?? -1) < n) this.scratch = featureBuffers(this.problem, this.featureSet, n);
+    const features = featureColumns(this.problem, this.featureSet, variables, n, reuse ? this.scratch : undefined);
     this.assertFinite(features, variables, n);
     const columns = new Map<string, Float64Array>();
     for (const name of this.columnNames) {

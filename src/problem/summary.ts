@@ -9,12 +9,13 @@ export interface MetricSummary {
   max: number;
 }
 
-export function summarize(values: Float64Array): MetricSummary {
+/** `inPlace`: sort `values` itself (the caller no longer needs their order) instead of a copy. */
+export function summarize(values: Float64Array, options: { inPlace?: boolean } = {}): MetricSummary {
   const n = values.length;
   if (n === 0) return { mean: NaN, median: NaN, p90: NaN, max: NaN };
   let sum = 0;
   for (let i = 0; i < n; i++) sum += values[i]!;
-  const sorted = Float64Array.from(values).sort(); // NaN sorts last
+  const sorted = (options.inPlace ? values : Float64Array.from(values)).sort(); // NaN sorts last
   return { mean: sum / n, median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), max: sorted[n - 1]! };
 }
 

@@ -20,7 +20,14 @@ export interface TargetMetric {
  * target order. A metric sees its own target's `pred`, `target` and `scale`, and every target's
  * `pred.NAME`, `target.NAME`, `scale.NAME`.
  */
-export function evaluateTargetMetrics(problem: CompiledProblem, columns: ReadonlyMap<string, Float64Array>, preds: readonly Float64Array[], n: number): TargetMetric[] {
+export function evaluateTargetMetrics(
+  problem: CompiledProblem,
+  columns: ReadonlyMap<string, Float64Array>,
+  preds: readonly Float64Array[],
+  n: number,
+  /** Output buffers, one per result in order, filled in (and grown) here: an evaluation loop reuses them. */
+  buffers?: Float64Array[],
+): TargetMetric[] {
   const shared = new Map(columns);
   if (problem.namedTargets) problem.targets.forEach((t, i) => shared.set(t.columns.pred, preds[i]!));
   const views = problem.targets.map((t, i) => {
@@ -38,17 +45,27 @@ export function evaluateTargetMetrics(problem: CompiledProblem, columns: Readonl
   const out: TargetMetric[] = [];
   for (const [metric, compiled] of problem.metrics) {
     problem.targets.forEach((t, i) => {
-      out.push({ key: metricKey(metric, t.name, problem.namedTargets), metric, target: t.name, values: compiled.evaluate(views[i]!, n) });
+      let buffer: Float64Array | undefined;
+      if (buffers) {
+        const at = out.length;
+        if ((buffers[at]?.length ?? -1) < n) buffers[at] = new Float64Array(n);
+        buffer = buffers[at];
+      }
+      out.push({ key: metricKey(metric, t.name, problem.namedTargets), metric, target: t.name, values: compiled.evaluate(views[i]!, n, buffer) });
     });
   }
   return out;
 }
 
-/** Summaries of every target's metrics (mean under the key, then .median, .p90, .max), then the aggregates. */
-export function summarizeTargetMetrics(metrics: readonly TargetMetric[], aggregates: Record<string, MetricAggregate> | undefined): Record<string, number> {
+/**
+ * Summaries of every target's metrics (mean under the key, then .median, .p90, .max), then the
+ * aggregates. `inPlace`: the values are the caller's to drop, so they are sorted where they lie
+ * instead of in a copy (the trainer's evaluation, where a copy per metric is garbage per eval).
+ */
+export function summarizeTargetMetrics(metrics: readonly TargetMetric[], aggregates: Record<string, MetricAggregate> | undefined, options: { inPlace?: boolean } = {}): Record<string, number> {
   const out: Record<string, number> = {};
   for (const { key, values } of metrics) {
-    const summary = summarize(values);
+    const summary = summarize(values, options);
     const [mean, median, p90, max] = summaryKeys(key) as [string, string, string, string];
     out[mean] = summary.mean;
     out[median] = summary.median;

@@ -18,6 +18,7 @@ import { gridValues, type Parameter } from '../search/space.js';
 import { checkProblemData } from '../problem/check.js';
 import type { MetricAggregate, ProblemSpec, SampledValidationSpec, SweepSpec } from './types.js';
 import { loadProblemTable, type DataSpec, type LoadedTable } from '../data/problem-table.js';
+import { preloadTables, type TableCache } from '../data/binary-table.js';
 import { tpeOptionsFromFile } from '../search/tpe.js';
 import { readEarlyTerminate, sweepMaxSteps } from '../prune/options.js';
 
@@ -29,6 +30,8 @@ export const MAX_SWEEP_FILE_BYTES = 1 << 20;
 
 export interface LoadOptions {
   stepsOverride?: number;
+  /** The Parquet and Arrow files the problem names, read beforehand (`preloadTables`): their readers are asynchronous. */
+  tables?: TableCache;
 }
 
 export interface LoadedSweep {
@@ -38,10 +41,21 @@ export interface LoadedSweep {
   table?: LoadedTable;
 }
 
-export function loadSweepFile(file: string, options: LoadOptions = {}): LoadedSweep {
+/**
+ * Loads a sweep file and the data it names. Columnar data files (Parquet, Arrow) are read first,
+ * asynchronously; then the file is checked, synchronously, with those tables in hand.
+ */
+export async function loadSweepFile(file: string, options: LoadOptions = {}): Promise<LoadedSweep> {
   const read = readBoundedFileSync(file, MAX_SWEEP_FILE_BYTES);
   if (!read.ok) throw new SpecError(file, undefined, undefined, `cannot read the sweep file: ${read.reason}`);
-  return loadSweepText(file, read.text, options);
+  let data: unknown;
+  try {
+    data = readSweepSource(file, read.text).data;
+  } catch {
+    data = undefined; // a syntax error: loadSweepText reports it, with its place
+  }
+  const tables = options.tables ?? (await preloadTables(file, data));
+  return loadSweepText(file, read.text, { ...options, tables });
 }
 
 export function loadSweepText(file: string, text: string, options: LoadOptions = {}): LoadedSweep {
@@ -66,7 +80,7 @@ export function loadSweepText(file: string, text: string, options: LoadOptions =
 
   refuseProtoKeys(source.data, fail);
   // A data problem's columns become its inputs and (unless the file writes target or targets) its targets.
-  const { problem: read, table } = readProblem(writtenFile, file, fail);
+  const { problem: read, table } = readProblem(writtenFile, file, fail, options.tables);
   const sweepFile = { ...writtenFile, problem: { ...writtenFile.problem, ...targetsField(read) } };
   checkTargets(sweepFile, fail);
   const { formulas: metrics, aggregates } = splitMetrics(sweepFile, fail);
@@ -171,7 +185,7 @@ function targetsField(problem: ReadProblem): Pick<ProblemSpec, 'target' | 'targe
  * each, `rel_l1.y1`, …). The sampled form is exactly what earlier versions stored, so their DBs
  * keep their hash.
  */
-function readProblem(sweepFile: SweepFile, file: string, fail: Fail): { problem: ReadProblem; table?: LoadedTable } {
+function readProblem(sweepFile: SweepFile, file: string, fail: Fail, tables: TableCache | undefined): { problem: ReadProblem; table?: LoadedTable } {
   const written = sweepFile.problem;
   if (written.data === undefined) {
     if (written.variables === undefined) fail(['problem'], 'expected problem.variables (inputs sampled from ranges) or problem.data (a table of measurements)');
@@ -187,7 +201,7 @@ function readProblem(sweepFile: SweepFile, file: string, fail: Fail): { problem:
   if (written.variables !== undefined) {
     fail(['problem', 'variables'], "a data problem's inputs are its columns (problem.data.inputs); problem.variables is for sampled problems", { key: true });
   }
-  const loaded = loadProblemTable(written.data, written.validation, file, { reserved: (name) => (RESERVED_NAMES as readonly string[]).includes(name) || name in FORMULA_FUNCTIONS }, fail);
+  const loaded = loadProblemTable(written.data, written.validation, file, { reserved: (name) => (RESERVED_NAMES as readonly string[]).includes(name) || name in FORMULA_FUNCTIONS }, fail, tables);
   // A header name becomes a key of the stored spec (ranges, targets): one that every object already has would be mistaken for that property.
   for (const [role, names] of [['inputs', loaded.data.inputs], ['targets', loaded.data.targets]] as const) {
     const name = names.find(isObjectPropertyName);

@@ -70,7 +70,7 @@ export const AggregateSchema = z.union(
   { errorMap: () => ({ message: 'expected a per-sample formula, or an aggregate {max: [names]} or {mean: [names]}' }) },
 );
 
-const TABLE_FORMATS = ['csv', 'tsv', 'jsonl'] as const;
+const TABLE_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'arrow'] as const;
 const columnName = z.string().min(1, 'expected a column name');
 
 /** `problem.data`: a table of measurements; its columns are the problem's inputs and targets (data/problem-table.ts reads it). */

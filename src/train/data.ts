@@ -8,6 +8,7 @@ import {
   chunkedFeatureNorm,
   rowsOf,
   dataColumns,
+  featureBuffers,
   featureColumns,
   featureNorm,
   identityNorm,
@@ -68,18 +69,29 @@ export class ProblemData {
     return norm;
   }
 
+  /**
+   * The validation set's standardised features (row-major float32). The last one made is kept:
+   * consecutive trials of a feature set and normalisation share it instead of each building (and
+   * dropping) a matrix of the whole held-out set, which for a large table is most of a worker's
+   * memory churn.
+   */
   validationFeatures(featureSet: string, norm: FeatureNorm): Float32Array {
+    const key = `${featureSet}\u0000${norm.mean.join(',')}\u0000${norm.std.join(',')}`;
+    if (this.lastValidationFeatures?.key === key) return this.lastValidationFeatures.features;
+    this.lastValidationFeatures = undefined; // let the old matrix go before the new one is made
     const n = this.validation.n;
-    if (n <= FEATURE_CHUNK_ROWS) return packFeatures(featureColumns(this.problem, featureSet, this.validation.columns, n), norm, n);
     const width = norm.mean.length;
     const out = new Float32Array(n * width);
+    const buffers = featureBuffers(this.problem, featureSet, Math.min(FEATURE_CHUNK_ROWS, n));
     for (let start = 0; start < n; start += FEATURE_CHUNK_ROWS) {
       const size = Math.min(FEATURE_CHUNK_ROWS, n - start);
-      const rows = rowsOf(this.validation.columns, start, size);
-      out.set(packFeatures(featureColumns(this.problem, featureSet, rows, size), norm, size), start * width);
+      const rows = start === 0 && size === n ? this.validation.columns : rowsOf(this.validation.columns, start, size);
+      packFeatures(featureColumns(this.problem, featureSet, rows, size, buffers), norm, size, out.subarray(start * width, (start + size) * width));
     }
+    this.lastValidationFeatures = { key, features: out };
     return out;
   }
+  private lastValidationFeatures: { key: string; features: Float32Array } | undefined;
 
   /** A function returning the next training batch; every trial sees the same data in the same order for a stream. */
   trainBatches(builder: BatchBuilder, batchSize: number, shuffleSeed: number, train: TrainDataSpec): () => HostBatch {
@@ -113,6 +125,9 @@ function epochBatches(builder: BatchBuilder, set: RawRows, batchSize: number, rn
   const perBlock = Math.max(1, Math.floor(STREAM_BLOCK_SAMPLES / batchSize));
   const names = [...set.columns.keys()];
   const sources = names.map((name) => set.columns.get(name)!);
+  // One block's gathered rows, reused for every block: a block is built into batches before the
+  // next is gathered, and allocating ~1 MB per column per block only fed the allocator's slack.
+  const gathered = names.map(() => new Float64Array(Math.min(n, perBlock * batchSize)));
   let position = n; // start with a new epoch
   const nextBlock = (): HostBatch => {
     if (position + batchSize > n) {
@@ -125,7 +140,7 @@ function epochBatches(builder: BatchBuilder, set: RawRows, batchSize: number, rn
     const columns = new Map<string, Float64Array>();
     names.forEach((name, c) => {
       const from = sources[c]!;
-      const out = new Float64Array(size);
+      const out = gathered[c]!.subarray(0, size);
       for (let i = 0; i < size; i++) out[i] = from[order[position + i]!]!;
       columns.set(name, out);
     });

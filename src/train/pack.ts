@@ -82,7 +82,8 @@ export function trainPack(
   const nextBatch = trainingStream(data, runs);
   const engineName = options.engine ?? defaultPackEngine(backend.name);
   const engine = engineName === 'lockstep' ? lockstepEngine(backend, runs, inputs) : stackedEngine(backend, runs, inputs, batchSize);
-  const validationX = tf.tensor2d(data.validationFeatures(first.config.features, first.norm), [data.validation.n, inputs]);
+  // In JS, uploaded a chunk at a time (as trainTrial does: a whole-set tensor would grow the wasm heap for good).
+  const validationX = data.validationFeatures(first.config.features, first.norm);
   const outcomes: (TrialOutcome | undefined)[] = runs.map(() => undefined);
   const active = runs.map((_, i) => i);
 
@@ -98,7 +99,7 @@ export function trainPack(
     const nets = new Map(members.map((m) => [m, Array.from({ length: outputs }, () => new Float64Array(n))]));
     for (let start = 0; start < n; start += EVAL_CHUNK) {
       const size = Math.min(EVAL_CHUNK, n - start);
-      const chunk = tf.slice(validationX, [start, 0], [size, inputs]) as tfTypes.Tensor2D;
+      const chunk = tf.tensor2d(validationX.subarray(start * inputs, (start + size) * inputs), [size, inputs]);
       const values = engine.forward(chunk, members);
       chunk.dispose();
       for (const [member, out] of values) {
@@ -141,7 +142,6 @@ export function trainPack(
     }
     return outcomes.map((outcome) => outcome!);
   } finally {
-    validationX.dispose();
     engine.dispose();
   }
 }

@@ -19,7 +19,6 @@ import { LrSchedule } from './schedule.js';
 import type { ProblemData } from './data.js';
 import type { LoadedBackend } from './backend.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
-import type * as tfTypes from '@tensorflow/tfjs';
 
 export type MetricValues = Record<string, number>;
 
@@ -73,6 +72,9 @@ export class TrialRun {
   private lossCount = 0;
   private trainSeconds = 0;
   private stepsSinceEval = 0;
+  /** Each target's predictions on the held-out set, and each per-sample metric's values: reused by every evaluation. */
+  private readonly predictions: Float64Array[];
+  private readonly metricBuffers: Float64Array[] = [];
 
   constructor(
     private readonly spec: SweepSpec,
@@ -106,6 +108,7 @@ export class TrialRun {
     );
     this.schedule = new LrSchedule(config.training.schedule, config.training.lr, config.training.steps);
     this.norm = data.norm(config.features, config.model.input_norm, config.train);
+    this.predictions = targets.map(() => new Float64Array(data.validation.n));
   }
 
   get done(): boolean {
@@ -183,9 +186,10 @@ export class TrialRun {
       columns.set('net', nets[j]!);
       const scale = data.validation.columns.get(t.columns.scale);
       if (named && scale) columns.set('scale', scale);
-      return this.heads[j]!.evaluate(columns, n);
+      return this.heads[j]!.evaluate(columns, n, this.predictions[j]);
     });
-    return summarizeTargetMetrics(evaluateTargetMetrics(data.problem, data.validation.columns, preds, n), this.spec.problem.aggregates);
+    // The per-sample values are this evaluation's own: summarised in place (sorted), not copied.
+    return summarizeTargetMetrics(evaluateTargetMetrics(data.problem, data.validation.columns, preds, n, this.metricBuffers), this.spec.problem.aggregates, { inPlace: true });
   }
 }
 
@@ -210,7 +214,9 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
     ? [buildMlp(backend, inputs, config.model, config.training.seed, k)]
     : run.targets.map((_, j) => buildMlp(backend, inputs, config.model, j === 0 ? config.training.seed : deriveSeed(config.training.seed, 'network', j), 1));
   const updates = mlps.map((mlp) => makeParameterUpdate(backend, mlp.variables, { name: config.training.optimizer, gradClip: config.training.grad_clip }));
-  const validationX = tf.tensor2d(data.validationFeatures(config.features, run.norm), [data.validation.n, inputs]);
+  // The held-out features stay in JS and go to the backend a chunk at a time: a whole-set tensor
+  // would grow each worker's wasm heap (which never shrinks) by the set's size.
+  const validationX = data.validationFeatures(config.features, run.norm);
   // d(loss)/d(net) of the current batch (n × k, row-major). Reused every step: the tensor made from it is used up
   // within the step (tfjs runs ops eagerly), even on backends that keep the array they are given.
   const dnet = new Float32Array(batchSize * k);
@@ -218,14 +224,15 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
   const netRows = shared ? undefined : new Float32Array(batchSize * k);
   const dnetColumn = shared ? undefined : new Float32Array(batchSize);
 
+  // The networks' outputs on the held-out set, made once per trial and overwritten at every evaluation.
+  const nets = run.targets.map(() => new Float64Array(data.validation.n));
   const validationNets = (): Float64Array[] => {
     const n = data.validation.n;
-    const nets = run.targets.map(() => new Float64Array(n));
     mlps.forEach((mlp, m) => {
       const outputs = shared ? k : 1;
       for (let start = 0; start < n; start += EVAL_CHUNK) {
         const size = Math.min(EVAL_CHUNK, n - start);
-        const out = tf.tidy(() => mlp.forward(tf.slice(validationX, [start, 0], [size, inputs]) as tfTypes.Tensor2D));
+        const out = tf.tidy(() => mlp.forward(tf.tensor2d(validationX.subarray(start * inputs, (start + size) * inputs), [size, inputs])));
         const values = out.dataSync();
         if (outputs === 1) nets[m]!.set(values, start);
         else for (let i = 0; i < size; i++) for (let j = 0; j < k; j++) nets[j]![start + i] = values[i * k + j]!;
@@ -273,7 +280,6 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
     // The trained weights: one network (separate networks are stored as one, block-diagonal).
     return run.complete(shared ? mlps[0]!.readWeights() : blockDiagonal(mlps.map((mlp) => mlp.readWeights())));
   } finally {
-    validationX.dispose();
     for (const mlp of mlps) mlp.dispose();
     for (const update of updates) update.dispose();
   }

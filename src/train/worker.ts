@@ -29,7 +29,8 @@ export default async function runPackTask(task: PackTask): Promise<TaskResult> {
     post(members[m]!, { type: 'ended', outcome });
   };
   try {
-    ready ??= (async () => ({ backend: await loadBackend(setup.backend), data: problemData() }))();
+    // A worker only trains: tfjs-core and its backends, without tf.layers (see loadBackend).
+    ready ??= (async () => ({ backend: await loadBackend(setup.backend, { layers: false }), data: problemData() }))();
     const { backend, data } = await ready;
     loaded = backend;
     const hooks = members.map((member, m) => memberHooks(member, backend, (step) => (reached[m] = step)));

@@ -16,7 +16,7 @@ export async function inputError(store: ReadStore, dbPath: string, trialNumber: 
     const predictor = makePredictor(artifact);
     const { backend } = await backendFor(artifact.trial.backend);
     // A data problem's held-out rows are read again from its recorded files.
-    const validation = problemData(artifact.spec, `the web view of ${dbPath}`).validation;
+    const validation = (await problemData(artifact.spec, `the web view of ${dbPath}`)).validation;
     const result = predictRows(backend, predictor, validation.columns, validation.n, { check: true });
     // The per-sample metric the sweep metric summarises (predictRows puts it first): with several
     // targets and an aggregate sweep metric such as max of rel_l1, its first member's (rel_l1.y1).

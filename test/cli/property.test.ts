@@ -174,7 +174,7 @@ beforeAll(() => {
 }, 240_000);
 
 describe('generated inputs end in a result or in one message (exit 2)', { timeout: 120_000 }, () => {
-  it('300 generated sweep files through validate (in-process), 24 of them through the CLI', () => {
+  it('300 generated sweep files through validate (in-process), 24 of them through the CLI', async () => {
     const before = hashes();
     const files: string[] = [];
     let accepted = 0;
@@ -183,7 +183,7 @@ describe('generated inputs end in a result or in one message (exit 2)', { timeou
       fs.writeFileSync(file, generatedSweep());
       files.push(file);
       try {
-        validateCommand(file, {}, () => {});
+        await validateCommand(file, {}, () => {});
         accepted++;
       } catch (error) {
         if (!isBadInputError(error)) throw new Error(`${file}: ${String((error as Error).stack)}\n${fs.readFileSync(file, 'utf8')}`);
@@ -201,13 +201,13 @@ describe('generated inputs end in a result or in one message (exit 2)', { timeou
     expectUnchanged(before);
   });
 
-  it('generated sweep files through run (CLI): they run, or are refused before any DB is written', () => {
+  it('generated sweep files through run (CLI): they run, or are refused before any DB is written', async () => {
     let ran = 0;
     for (let i = 0; i < 40 && ran < 3; i++) {
       const file = join(dir, `run-${i}.yaml`);
       fs.writeFileSync(file, generatedSweep());
       try {
-        validateCommand(file, {}, () => {});
+        await validateCommand(file, {}, () => {});
       } catch {
         if (i % 10 !== 0) continue; // a few refused ones through run too
       }

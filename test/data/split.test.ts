@@ -11,7 +11,7 @@ import { BatchBuilder } from '../../src/problem/dataset.js';
 import { tableSource } from '../../src/problem/data-source.js';
 import { tempDir } from '../helpers/sweep-text.js';
 
-function sweepOn(rows: number, validation: string): { data: ProblemData; validationIds: Set<number>; trainRows: number } {
+async function sweepOn(rows: number, validation: string): Promise<{ data: ProblemData; validationIds: Set<number>; trainRows: number }> {
   const dir = tempDir();
   const lines = ['id,x,y'];
   for (let i = 0; i < rows; i++) lines.push(`${i},${(i % 97) / 10},${(i % 13) + 1}`);
@@ -28,7 +28,7 @@ features: { raw: [x] }
 training: { batch_size: 1000, steps: 10 }
 `,
   );
-  const { spec, table } = loadSweepFile(join(dir, 'sweep.yaml'));
+  const { spec, table } = await loadSweepFile(join(dir, 'sweep.yaml'));
   const data = new ProblemData(spec, () => tableSource(spec, table!.table));
   return { data, validationIds: new Set(data.validation.columns.get('id')!), trainRows: table!.table.trainRows };
 }
@@ -48,8 +48,8 @@ describe('a data problem split into training and validation rows', () => {
     ['prebuilt (small table)', 5000],
     ['built a block at a time (large table)', 150_000],
   ] as const) {
-    it(`never trains on a validation row, and covers every training row once per epoch: ${what}`, () => {
-      const { data, validationIds, trainRows } = sweepOn(rows, '{ fraction: 0.25, seed: 3 }');
+    it(`never trains on a validation row, and covers every training row once per epoch: ${what}`, async () => {
+      const { data, validationIds, trainRows } = await sweepOn(rows, '{ fraction: 0.25, seed: 3 }');
       expect(validationIds.size).toBe(Math.round(rows * 0.25));
       expect(trainRows + validationIds.size).toBe(rows);
       const seen = epochs(data, 3, 1000);
@@ -63,14 +63,14 @@ describe('a data problem split into training and validation rows', () => {
     }, 60_000);
   }
 
-  it('holds out exactly the rows a validation column marks', () => {
+  it('holds out exactly the rows a validation column marks', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'data.csv'), 'id,x,y,held\n' + Array.from({ length: 300 }, (_, i) => `${i},${i / 10},${i % 7},${i % 3 === 0 ? 1 : 0}`).join('\n') + '\n');
     writeFileSync(
       join(dir, 'sweep.yaml'),
       `name: split\nmethod: grid\nmetric: { name: l1, goal: minimize }\nproblem:\n  data: { path: data.csv, inputs: [id, x], targets: y }\n  validation: { column: held }\nfeatures: { raw: [x] }\ntraining: { batch_size: 50, steps: 10 }\n`,
     );
-    const { spec, table } = loadSweepFile(join(dir, 'sweep.yaml'));
+    const { spec, table } = await loadSweepFile(join(dir, 'sweep.yaml'));
     const data = new ProblemData(spec, () => tableSource(spec, table!.table));
     expect([...data.validation.columns.get('id')!]).toEqual(Array.from({ length: 100 }, (_, i) => i * 3));
     expect(resolveTrial(spec, 0, {}).ok).toBe(true);

@@ -146,3 +146,40 @@ describe('columns and rows', () => {
     expect(() => evalScalar(parse('x + y'), new Map([['x', 1]]))).toThrow(/"y"/);
   });
 });
+
+describe('compileF64 with an output buffer', () => {
+  // Formulas whose temporaries take the buffer at different depths: a plain name (copied), one
+  // branch of work, two branches (a second temporary), a constant, three operands, nested calls.
+  const FORMULAS = ['x', 'log(x)', 'x + log(y)', 'x*y + z*x', '(x - y)/(x + y) * log(z) - exp(-y)', '3*pi', 'clip(x, y, z)', 'max(x, y, z, 0) + min(x*y, z)', SEED_TARGET.replace(/x[1-5]/g, (v) => ({ x1: 'x', x2: 'y', x3: 'z', x4: 'x', x5: 'y' })[v]!)];
+  const n = 257;
+  const draw = seededUniform(11);
+  const column = () => Float64Array.from({ length: n }, () => draw(0.5, 3));
+  const columns: Float64Columns = new Map([
+    ['x', column()],
+    ['y', column()],
+    ['z', column()],
+  ]);
+  for (const source of FORMULAS) {
+    it(`writes ${source} into the buffer, equal to a fresh evaluation, leaving the columns as they were`, () => {
+      const evaluate = compileF64(parse(source));
+      const before = [...columns.values()].map((c) => [...c]);
+      const expected = evaluate(columns, n);
+      const buffer = new Float64Array(n + 5).fill(-7);
+      const got = evaluate(columns, n, buffer);
+      expect(got.buffer).toBe(buffer.buffer);
+      expect(got.length).toBe(n);
+      expect([...got]).toEqual([...expected]);
+      expect([...buffer.subarray(n)]).toEqual([-7, -7, -7, -7, -7]); // nothing past n
+      expect([...columns.values()].map((c) => [...c])).toEqual(before);
+      // Reused on the next chunk: a shorter one, then the whole again.
+      expect([...evaluate(columns, 10, buffer)]).toEqual([...expected.subarray(0, 10)]);
+      expect([...evaluate(columns, n, buffer)]).toEqual([...expected]);
+      // Without the buffer the next evaluation allocates again (the slot does not leak into it).
+      const fresh = evaluate(columns, n);
+      expect(fresh.buffer).not.toBe(buffer.buffer);
+    });
+  }
+  it('refuses a buffer shorter than the rows', () => {
+    expect(() => compileF64(parse('log(x)'))(columns, n, new Float64Array(n - 1))).toThrow(/output buffer has 256 rows, fewer than 257/);
+  });
+});

@@ -169,14 +169,14 @@ describe('metric.target', () => {
 });
 
 describe('sweepdeck validate', () => {
-  const validate = (text: string, json = false) => {
+  const validate = async (text: string, json = false) => {
     const lines: string[] = [];
-    validateCommand(writeSweep(text), { json }, (t) => lines.push(t));
+    await validateCommand(writeSweep(text), { json }, (t) => lines.push(t));
     return lines.join('\n');
   };
 
-  it('describes TPE, the pruner and the target', () => {
-    const text = validate(
+  it('describes TPE, the pruner and the target', async () => {
+    const text = await validate(
       sweep('early_terminate: { type: hyperband, min_iter: 100 }\n', { method: 'bayes' }).replace(
         'metric: { name: rel_l1, goal: minimize }',
         'metric: { name: rel_l1, goal: minimize, target: 0.01 }',
@@ -192,17 +192,17 @@ describe('sweepdeck validate', () => {
     expect(text).toContain("first 5 trials (TPE's start-up trials are random; later ones depend on the results):");
   });
 
-  it('describes median and asha pruning', () => {
-    expect(validate(sweep('early_terminate: { type: asha, min_steps: 200 }\n'))).toContain(
+  it('describes median and asha pruning', async () => {
+    expect(await validate(sweep('early_terminate: { type: asha, min_steps: 200 }\n'))).toContain(
       'early termination: asha (asynchronous successive halving), eta 3: rungs at steps 200, 600, 1800 of 2000; at each, a trial goes on only if it is in the top 1/3 of the values recorded there so far',
     );
-    expect(validate(sweep('early_terminate: { type: median, warmup_steps: 400, interval: 200 }\n'))).toContain(
+    expect(await validate(sweep('early_terminate: { type: median, warmup_steps: 400, interval: 200 }\n'))).toContain(
       "early termination: median (Optuna's MedianPruner): once 5 trials are complete, a trial whose best value so far is worse than the median of the complete trials at the same step is pruned (from step 400, once every 200 steps, with at least 1 value to compare)",
     );
   });
 
-  it('puts tpe and early_terminate in --json', () => {
-    const plan = JSON.parse(validate(sweep('early_terminate: { type: asha, min_steps: 200 }\n', { method: 'tpe' }), true));
+  it('puts tpe and early_terminate in --json', async () => {
+    const plan = JSON.parse(await validate(sweep('early_terminate: { type: asha, min_steps: 200 }\n', { method: 'tpe' }), true));
     expect(plan.method).toBe('tpe');
     expect(plan.tpe).toEqual(DEFAULT_TPE_OPTIONS);
     expect(plan.early_terminate).toEqual({ type: 'asha', minSteps: 200, eta: 3 });

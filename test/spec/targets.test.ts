@@ -161,8 +161,8 @@ describe('the one-target shorthand is unchanged', () => {
     ['seed-baseline', '1cd383611de955cef93b26643bacaeb2ca4a49c0638a8eedd2d5f7d9f1e4b323'],
     ['seed-known-form', '8afb8869e7711ef4bc33dfb0d2b62ac7c05fbd0594506fcae22e37385af00270'],
     ['smoke', 'b6a65a5772cae7687e173d76f0c9edecf897570e74938499124b97eb994e0840'],
-  ])('sweeps/%s.yaml has the spec hash it had', (name, hash) => {
-    const { spec } = loadSweepFile(`sweeps/${name}.yaml`);
+  ])('sweeps/%s.yaml has the spec hash it had', async (name, hash) => {
+    const { spec } = await loadSweepFile(`sweeps/${name}.yaml`);
     expect(createHash('sha256').update(JSON.stringify(spec)).digest('hex')).toBe(hash);
     expect(spec.problem.targets).toBeUndefined();
     expect(trialTargets(spec, resolveOk(spec)).map((t) => [t.name, t.columns])).toEqual([['target', { target: 'target', scale: 'scale', pred: 'pred' }]]);
