@@ -40,8 +40,10 @@ export interface TrialView {
 
 export interface WorkerLane {
   worker: number;
-  /** The trial it trains, or null when idle. */
+  /** The trial it trains (the first of its pack), or null when idle. */
   trial: number | null;
+  /** A pack of several trials: all of them, `trial` first (absent: one trial alone). */
+  packed?: readonly number[];
   stepsPerS: number | null;
 }
 
@@ -62,6 +64,8 @@ export interface SweepInfo {
   device: string | null;
   /** Worker threads, when known (watch mode only sees the workers of running trials). */
   workers: number | null;
+  /** Trials per pack, when the run packs them. */
+  pack?: number;
   db: string;
   metric: { name: string; goal: Goal; target?: number };
   /** Several targets: every target's metrics, shown in the trial panel. */
@@ -143,6 +147,12 @@ function appendLog(log: readonly LogEntry[], entry: LogEntry): readonly LogEntry
 }
 
 function setLane(lanes: readonly WorkerLane[], lane: WorkerLane, workers: number | null): readonly WorkerLane[] {
+  // A trial starting on a worker that is already training one joins its pack.
+  const busy = lanes.find((l) => l.worker === lane.worker && l.trial !== null && l.trial !== lane.trial);
+  if (busy) {
+    const packed = [...(busy.packed ?? [busy.trial!]), lane.trial!];
+    return lanes.map((l) => (l === busy ? { ...l, packed } : l));
+  }
   let next = lanes.filter((l) => l.worker !== lane.worker);
   // A crashed worker thread is replaced by one with a new id: drop idle lanes beyond the pool's size.
   while (workers !== null && next.length >= workers && next.some((l) => l.trial === null)) {
@@ -154,7 +164,15 @@ function setLane(lanes: readonly WorkerLane[], lane: WorkerLane, workers: number
 }
 
 function freeLane(lanes: readonly WorkerLane[], trial: number): readonly WorkerLane[] {
-  return lanes.map((l) => (l.trial === trial ? { ...l, trial: null, stepsPerS: null } : l));
+  return lanes.map((l) => {
+    if (l.packed?.includes(trial)) {
+      // A member left its pack: the pack goes on with the others.
+      const packed = l.packed.filter((t) => t !== trial);
+      const { packed: _gone, ...lane } = l;
+      return { ...lane, trial: packed[0]!, ...(packed.length > 1 ? { packed } : {}) };
+    }
+    return l.trial === trial ? { ...l, trial: null, stepsPerS: null } : l;
+  });
 }
 
 function newTrial(number: number, params: Record<string, unknown>): TrialView {
@@ -175,6 +193,7 @@ export function reduceEvent(state: DashboardState, event: SweepEvent, now: numbe
           backend: event.backend,
           device: event.device,
           workers: event.workers,
+          ...(event.pack ? { pack: event.pack } : {}),
           db: event.db,
           metric: { name: event.metric.name, goal: event.metric.goal, ...(event.metric.target !== undefined ? { target: event.metric.target } : {}) },
           ...(event.targetMetrics ? { targetMetrics: event.targetMetrics } : {}),
@@ -272,7 +291,7 @@ export function reduceEvent(state: DashboardState, event: SweepEvent, now: numbe
         status: event.stopped ? 'stopped' : 'finished',
         runEndedAt: now,
         best: event.best ?? state.best,
-        lanes: state.lanes.map((l) => ({ ...l, trial: null, stepsPerS: null })),
+        lanes: state.lanes.map(({ packed: _packed, ...l }) => ({ ...l, trial: null, stepsPerS: null })),
       };
     default:
       // Event types added later are not the dashboard's business until it learns them.

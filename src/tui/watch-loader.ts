@@ -130,9 +130,11 @@ export class WatchLoader {
     const starts = listing.map((t) => time(t.startedAt)).filter((t): t is number => t !== null);
     const ends = finishedRows.map((t) => time(t.finishedAt)).filter((t): t is number => t !== null);
     const running = listing.filter((t) => t.state === 'running');
-    const lanes: WorkerLane[] = running
-      .filter((t) => t.worker !== null)
-      .map((t) => ({ worker: t.worker!, trial: t.number, stepsPerS: trials.get(t.number)?.stepsPerS ?? null }))
+    // One lane per worker; several trials running on one worker are a pack.
+    const byWorker = new Map<number, number[]>();
+    for (const t of running) if (t.worker !== null) byWorker.set(t.worker, [...(byWorker.get(t.worker) ?? []), t.number]);
+    const lanes: WorkerLane[] = [...byWorker]
+      .map(([worker, numbers]) => ({ worker, trial: numbers[0]!, ...(numbers.length > 1 ? { packed: numbers } : {}), stepsPerS: trials.get(numbers[0]!)?.stepsPerS ?? null }))
       .sort((a, b) => a.worker - b.worker);
     const backends = [...new Set(listing.map((t) => t.backend).filter((b): b is string => b !== null))];
 

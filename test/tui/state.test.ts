@@ -124,6 +124,22 @@ describe('reduceEvent', () => {
     expect(state.log.at(-1)!.text).toBe(`n${LOG_LIMIT + 49}`);
   });
 
+  it('trials started on a busy worker are its pack: one lane, members leave one by one, the rest go on', () => {
+    let state = fold([started({ workers: 2, pack: 3 }), trialStarted(0, 1), trialStarted(1, 1), trialStarted(2, 1), trialStarted(3, 2)]);
+    expect(state.sweep?.pack).toBe(3);
+    expect(state.lanes).toEqual([
+      { worker: 1, trial: 0, packed: [0, 1, 2], stepsPerS: null },
+      { worker: 2, trial: 3, stepsPerS: null },
+    ]);
+    state = reduceEvent(state, finished(0, 'pruned', 0.5, null), T0 + 1);
+    expect(state.lanes[0]).toEqual({ worker: 1, trial: 1, packed: [1, 2], stepsPerS: null });
+    state = reduceEvent(state, finished(2, 'complete', 0.1, null), T0 + 2);
+    expect(state.lanes[0]).toEqual({ worker: 1, trial: 1, stepsPerS: null });
+    state = reduceEvent(state, finished(1, 'complete', 0.2, null), T0 + 3);
+    expect(state.lanes[0]).toEqual({ worker: 1, trial: null, stepsPerS: null });
+    expect(state.lanes.filter((l) => l.trial !== null)).toHaveLength(1);
+  });
+
   it('drops idle lanes of replaced worker threads beyond the pool size', () => {
     const state = fold([started({ workers: 2 }), trialStarted(0, 1), trialStarted(1, 2), finished(0, 'failed', null, null, 'worker crashed'), trialStarted(2, 3)]);
     expect(state.lanes.map((l) => [l.worker, l.trial])).toEqual([

@@ -51,7 +51,7 @@ export function Header({ state, now, width }: HeaderProps) {
   const etaText = `ETA ${eta.seconds !== null ? `${eta.atMost ? '≤' : ''}${clock(eta.seconds)}` : '…'} (${eta.bound === 'budget' ? 'time budget' : `cap ${sweep.total}`}${eta.atMost ? `, or target ${targetText(sweep.metric.target!)}` : ''})`;
   const facts = [
     sweep.method,
-    sweep.workers !== null ? `${sweep.workers} worker${sweep.workers === 1 ? '' : 's'}` : null,
+    sweep.workers !== null ? `${sweep.workers} worker${sweep.workers === 1 ? '' : 's'}${sweep.pack ? ` (packs of ${sweep.pack})` : ''}` : null,
     elapsed !== null ? `${clock(elapsed)} elapsed` : null,
     state.status === 'running' || state.status === 'stopping' ? etaText : null,
     `${sweep.backend}${sweep.device ? ` (${sweep.device})` : ''}`,

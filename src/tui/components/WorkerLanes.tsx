@@ -1,4 +1,4 @@
-// One line per worker thread: the trial it trains, how far it is, and its training speed.
+// One line per worker thread: the trial it trains (or its pack of trials), how far it is, and its training speed.
 import { Box, Text } from 'ink';
 import type { TrialView, WorkerLane } from '../state.js';
 import { fit, progressBar } from '../text.js';
@@ -32,11 +32,13 @@ export function WorkerLanes({ lanes, trials, width, rows }: WorkerLanesProps) {
         }
         const fraction = trial.steps ? trial.step / trial.steps : 0;
         const steps = trial.steps !== null ? `${trial.step}/${trial.steps}` : `${trial.step}`;
-        const speed = lane.stepsPerS !== null ? `${Math.round(lane.stepsPerS)} steps/s` : '…';
+        const members = lane.packed?.length ?? 1;
+        // A pack's members step together: each at this rate, the worker at `members` times it.
+        const speed = lane.stepsPerS !== null ? `${Math.round(lane.stepsPerS)} steps/s${members > 1 ? ` ×${members}` : ''}` : '…';
         return (
           <Text key={lane.worker} wrap="truncate">
             {`${name}  `}
-            <Text color="cyan">{fit(`trial ${trial.number}`, 10)}</Text>
+            <Text color="cyan">{fit(members > 1 ? `trials ${trial.number} +${members - 1}` : `trial ${trial.number}`, members > 1 ? 14 : 10)}</Text>
             <Text color="cyan">{progressBar(fraction, barWidth)}</Text>
             {` ${steps}  `}
             <Text bold>{speed}</Text>
