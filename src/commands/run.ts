@@ -14,7 +14,7 @@ import { dashboardSupported, startLiveDashboard } from '../tui/index.js';
 import { EXIT_OK, EXIT_RUNTIME, UsageError } from './errors.js';
 import type { SweepSpec } from '../spec/types.js';
 import type { ProblemTable } from '../data/problem-table.js';
-import { packSize, type PackSetting } from '../run/pack-plan.js';
+import { packCapacity, packSize, type PackSetting } from '../run/pack-plan.js';
 import { identityOf, refuseChangedData } from './data-identity.js';
 import { storedTable } from '../data/reload.js';
 
@@ -138,7 +138,8 @@ async function runLoadedSweep(
     workers = 1;
   }
   // Trials per pack: what was asked (or what pays on the backend), and no more than fit in memory beside the other workers' packs.
-  let pack = packSize(flags.pack ?? spec.pack ?? 'auto', decision.backend, spec);
+  const packSetting = flags.pack ?? spec.pack ?? 'auto';
+  let pack = packSize(packSetting, decision.backend, spec);
   const packsFit = Math.max(1, Math.floor(fitting / workers));
   if (pack > packsFit) {
     io.err(`packing ${packsFit} trial${packsFit === 1 ? '' : 's'} per pack instead of ${pack}: each trial needs ${describeEstimate(memory)}, and ${workers} packs of ${pack} would not fit in memory`);
@@ -199,6 +200,7 @@ async function runLoadedSweep(
       workers,
       backend: decision.backend,
       pack,
+      packCapacity: packCapacity(packSetting, decision.backend, spec),
       emit: dashboard?.emit ?? lineReporter(spec.metric.name, io.out),
       signal: controller.signal,
       ...(flags.table ? { table: flags.table } : {}),

@@ -45,8 +45,10 @@ export interface RunOptions {
   table?: ProblemTable;
   /** Overrides the pruner the spec's early_terminate describes (tests). */
   pruner?: Pruner | null;
-  /** Trials per pack (pack-plan.ts: packSize); default 1, every trial alone. */
+  /** Trials per pack at most (pack-plan.ts: packSize); default 1, every trial alone. */
   pack?: number;
+  /** Trials per pack for a trial's shape, at most `pack` (pack-plan.ts: packCapacity); default: `pack` for every shape. */
+  packCapacity?: (config: TrialConfig) => number;
   /** How packs compute (default: the backend's, pack.ts). */
   packEngine?: PackEngineName;
 }
@@ -363,33 +365,38 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
   let exhausted = false;
   const claimedHere = new Set<number>();
   const running = new Set<Promise<void>>();
-  // Claimed trials not yet handed to a worker, by pack key, in claim order: a pack is formed from
-  // one key's trials. With packing off every trial is its own group and is dispatched at once.
-  const waiting = new Map<string, Claimed[]>();
+  // Claimed trials not yet handed to a worker, by pack key, in claim order, with the size of a
+  // full pack of that shape: a pack is formed from one key's trials. With packing off every trial
+  // is its own group of one and is dispatched at once.
+  const waiting = new Map<string, { capacity: number; trials: Claimed[] }>();
   let waitingCount = 0;
   // How far ahead of the workers trials are claimed to find packs of one shape: a bounded lookahead,
   // so an adaptive planner is not asked for much more than runs (those waiting count as running for it).
   const lookahead = packSize === 1 ? 1 : 2 * packSize;
-  const keyOf = (trial: Claimed): string => {
-    if (packSize === 1 || trainAlone.has(trial.number)) return `#${trial.number}`;
+  const groupOf = (trial: Claimed): { key: string; capacity: number } => {
+    const alone = { key: `#${trial.number}`, capacity: 1 };
+    if (packSize === 1 || trainAlone.has(trial.number)) return alone;
     const resolved = resolveTrial(spec, trial.number, trial.params);
-    return (resolved.ok ? packKey(spec, resolved.config) : null) ?? `#${trial.number}`;
+    const key = resolved.ok ? packKey(spec, resolved.config) : null;
+    if (!resolved.ok || key === null) return alone;
+    const capacity = Math.min(packSize, options.packCapacity?.(resolved.config) ?? packSize);
+    return capacity > 1 ? { key, capacity } : alone;
   };
-  /** The fullest group (the earliest claimed among equals), taken out of `waiting`, at most packSize trials. */
+  /** The fullest group (the earliest claimed among equals), taken out of `waiting`, at most one full pack. */
   const takePack = (): Claimed[] => {
     let chosen: string | undefined;
-    for (const [key, group] of waiting) if (chosen === undefined || group.length > waiting.get(chosen)!.length) chosen = key;
+    for (const [key, group] of waiting) if (chosen === undefined || group.trials.length / group.capacity > waiting.get(chosen)!.trials.length / waiting.get(chosen)!.capacity) chosen = key;
     const group = waiting.get(chosen!)!;
-    const pack = group.splice(0, packSize);
-    if (group.length === 0) waiting.delete(chosen!);
+    const pack = group.trials.splice(0, group.capacity);
+    if (group.trials.length === 0) waiting.delete(chosen!);
     waitingCount -= pack.length;
     return pack;
   };
-  const fullestGroup = () => Math.max(0, ...[...waiting.values()].map((g) => g.length));
+  const someGroupFull = () => [...waiting.values()].some((g) => g.trials.length >= g.capacity);
   try {
     while (!stopReason) {
       // Claim until one shape fills a pack, the lookahead is reached, or there is nothing to claim now.
-      while (!stopReason && fullestGroup() < packSize && waitingCount < lookahead) {
+      while (!stopReason && !someGroupFull() && waitingCount < lookahead) {
         const claimed = await claimNext();
         if (claimed === undefined) break;
         const trial: Claimed = { id: claimed.id, number: claimed.number, params: claimed.params as Params };
@@ -397,10 +404,10 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
         // From its claim on the trial is running for the planner (constant liar) and the ledger.
         local.add(trial.number);
         ledger.started(trial.number, trial.params);
-        const key = keyOf(trial);
+        const { key, capacity } = groupOf(trial);
         const group = waiting.get(key);
-        if (group) group.push(trial);
-        else waiting.set(key, [trial]);
+        if (group) group.trials.push(trial);
+        else waiting.set(key, { capacity, trials: [trial] });
         waitingCount++;
       }
       if (stopReason) break;
@@ -426,7 +433,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     await Promise.all(running);
     // Trials claimed for a pack that never started go back to the queue as they were planned.
     for (const group of waiting.values()) {
-      for (const trial of group) {
+      for (const trial of group.trials) {
         await requeue(trial);
         claimedHere.delete(trial.number);
       }

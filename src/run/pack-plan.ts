@@ -37,24 +37,36 @@ export function packKey(spec: SweepSpec, config: TrialConfig): string | null {
 }
 
 /**
- * How many trials a pack holds: `off` 1, K as asked, `auto` what the bench measured pays on this
- * backend — 8 on wasm for networks up to width 64 (the shared batch and fewer per-trial steps
- * outside the network; the bench's packing section), 8 on tensorflow (batched products, where a
- * GPU gains most; unverified here), and 1 on cpu, where a step is the arithmetic of plain-JS
- * kernels and packing measured no gain.
+ * How many trials a pack holds at most: `off` 1, K as asked, `auto` the most any trial of the
+ * sweep may get from packCapacity.
  */
 export function packSize(setting: PackSetting, backend: BackendName, spec: SweepSpec): number {
   if (setting === 'off') return 1;
   if (typeof setting === 'number') return Math.min(setting, MAX_PACK);
-  if (backend === 'cpu') return 1;
-  if (backend === 'tensorflow') return 8;
-  return widestNetwork(spec) <= 64 ? 8 : 1;
+  if (backend === 'cpu' || spec.method === 'tpe') return 1;
+  return AUTO_PACK;
 }
 
-/** The widest hidden layer any trial of the sweep can have (the sweep's width values, or its fixed width). */
-function widestNetwork(spec: SweepSpec): number {
-  const swept = spec.parameters.find((p) => p.path === 'model.width')?.distribution;
-  if (!swept) return typeof spec.model.width === 'number' ? spec.model.width : 16;
-  if (swept.type === 'categorical') return Math.max(...swept.choices.map((v) => (typeof v === 'number' ? v : 0)));
-  return 'high' in swept ? Number(swept.high) : Infinity;
+/** `auto`'s largest pack. */
+const AUTO_PACK = 8;
+
+/**
+ * How many trials of this one's shape a pack may hold under `setting` — for `auto`, what the
+ * bench measured pays (its packing section: 8 trials packed vs one after another, one thread):
+ * on wasm 8 up to width 16 (1.3×), 4 up to width 32 (1.2×; 8 gave 1.1×), none wider (width 64:
+ * 4 gave 1.07×, 8 0.9×: a step is arithmetic there, and the shared batch is a small part of it);
+ * 8 on tensorflow (batched products, where a GPU gains most; unverified here); none on cpu, where
+ * a step is the arithmetic of plain-JS kernels and packing measured no gain. A TPE sweep is not
+ * packed unless asked: packs are claimed ahead of the workers, so TPE proposes with less of the
+ * history, and on the showcase that cost more than packing gained (bench:search --pack: the
+ * target in 32.9 s against 16.3 s, median of 4 seeds).
+ */
+export function packCapacity(setting: PackSetting, backend: BackendName, spec: SweepSpec): (config: TrialConfig) => number {
+  const most = packSize(setting, backend, spec);
+  if (setting !== 'auto' || most === 1 || backend !== 'wasm') return () => most;
+  return (config) => {
+    // An affine network (depth 0) has no hidden width: it is the cheapest shape of all.
+    const width = config.model.depth === 0 ? 0 : config.model.width;
+    return width <= 16 ? most : width <= 32 ? Math.min(most, 4) : 1;
+  };
 }
