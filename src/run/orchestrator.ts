@@ -82,10 +82,10 @@ export function defaultOwner(): TrialOwner {
 }
 
 /** The device a backend computes on, in words; the native TensorFlow backend names its GPU (or CPU) itself. */
-export function describeDevice(backend: BackendName): string {
+export function describeDevice(backend: BackendName, pack = 1): string {
   const cores = availableParallelism();
   const cpu = `CPU, ${cores} core${cores === 1 ? '' : 's'}`;
-  return backend === 'tensorflow' ? 'native TensorFlow (CUDA GPU if present)' : `${cpu}, one trial per worker thread`;
+  return backend === 'tensorflow' ? 'native TensorFlow (CUDA GPU if present)' : `${cpu}, ${pack > 1 ? `up to ${pack} trials` : 'one trial'} per worker thread`;
 }
 
 export async function runSweep(options: RunOptions): Promise<SweepResult> {
@@ -162,7 +162,7 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     workers,
     ...(packSize > 1 ? { pack: packSize } : {}),
     backend,
-    device: options.device ?? describeDevice(backend),
+    device: options.device ?? describeDevice(backend, packSize),
     db: options.dbPath,
     metric: spec.metric,
     ...(rules.timeBudgetSeconds !== undefined ? { timeBudgetSeconds: rules.timeBudgetSeconds } : {}),

@@ -51,8 +51,12 @@ export async function loadSweepFile(file: string, options: LoadOptions = {}): Pr
   let data: unknown;
   try {
     data = readSweepSource(file, read.text).data;
-  } catch {
-    data = undefined; // a syntax error: loadSweepText reports it, with its place
+  } catch (error) {
+    // A file that does not parse is reported as it is: parsing it a second time in loadSweepText
+    // would repeat the work, and after a stack overflow (YAML nested thousands deep) V8 can run
+    // out of memory compiling a regular expression instead of throwing again.
+    if (error instanceof SpecError) throw error;
+    data = undefined;
   }
   const tables = options.tables ?? (await preloadTables(file, data));
   return loadSweepText(file, read.text, { ...options, tables });

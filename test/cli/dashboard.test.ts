@@ -60,7 +60,7 @@ describe('sweepdeck run on a terminal: the dashboard', () => {
     start('run', ['run', 'sweeps/smoke.yaml', '--db', db, '--workers', '2', '--backend', 'wasm']);
     const done = await waitFor('run', /✓ finished/);
     const lines = done.split('\n');
-    expect(lines[0]).toMatch(/^✓ finished {2}smoke {2}grid · 2 workers · \d+:\d\d elapsed · wasm \(CPU/);
+    expect(lines[0]).toMatch(/^✓ finished {2}smoke {2}grid · 2 workers \(packs of 2\) · \d+:\d\d elapsed · wasm \(CPU/);
     expect(lines[1]).toMatch(/^█{10,} 4\/4 {2}▶ 0 running ✓ 4 complete ✂ 0 pruned ✗ 0 failed · 0 queued/);
     expect(done).toMatch(/trials 1–4 of 4 · sorted by number/);
     expect(done).toMatch(/#\s+state\s+features\s+lr\s+step\s+rel_l1\s+best/);
