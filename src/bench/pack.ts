@@ -21,11 +21,13 @@ export interface EngineRatio {
 
 export interface PackMemory {
   k: number;
-  /** tfjs bytes held while training: one trial alone, and a pack of k (same engine: lockstep). */
+  /**
+   * tfjs bytes held between steps (at the first evaluation): one trial alone, and a lockstep pack
+   * of k. A step's own tensors (the shared batch among them) are freed when it ends, and the
+   * held-out features stay in JS, so what is held is each member's weights.
+   */
   soloBytes: number;
   packBytes: number;
-  /** The shared part: the batch and the validation features. */
-  sharedBytes: number;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -78,7 +80,7 @@ export async function engineRatios(baselineText: string, options: { backends: Ba
   return out;
 }
 
-/** tfjs bytes held at the first evaluation: one trial alone, and a lockstep pack of k, on wasm. */
+/** tfjs bytes held between steps: one trial alone, and a lockstep pack of k, on wasm. */
 export async function packMemory(baselineText: string, k: number): Promise<PackMemory> {
   const spec = seedSpec(baselineText, 16, 20);
   const data = new ProblemData(spec);
@@ -92,9 +94,5 @@ export async function packMemory(baselineText: string, k: number): Promise<PackM
   const soloBytes = peak;
   peak = 0;
   trainPack(backend, spec, data, configs, configs.map(watching), { engine: 'lockstep' });
-  const packBytes = peak;
-  // What every trial holds beside its network: the validation features (float32) and one batch's features.
-  const inputs = configs[0]!.featureFormulas.length;
-  const sharedBytes = 4 * inputs * (data.validation.n + configs[0]!.training.batch_size);
-  return { k, soloBytes, packBytes, sharedBytes };
+  return { k, soloBytes, packBytes: peak };
 }

@@ -16,7 +16,6 @@ import type { ProblemTable } from '../data/problem-table.js';
 import type { Liveness, SweepStore, TrialOwner } from '../store/index.js';
 import type { BackendName } from '../train/backend-choice.js';
 import type { TrialOutcome } from '../train/trainer.js';
-import type { PackEngineName } from '../train/pack.js';
 import { VerdictSlot, type ControlMessage, type PackTask, type TaskResult, type WorkerMessage, type WorkerSetup } from '../train/protocol.js';
 import { packKey } from './pack-plan.js';
 import { SweepLedger } from './ledger.js';
@@ -49,8 +48,6 @@ export interface RunOptions {
   pack?: number;
   /** Trials per pack for a trial's shape, at most `pack` (pack-plan.ts: packCapacity); default: `pack` for every shape. */
   packCapacity?: (config: TrialConfig) => number;
-  /** How packs compute (default: the backend's, pack.ts). */
-  packEngine?: PackEngineName;
 }
 
 export interface SweepResult {
@@ -312,7 +309,6 @@ export async function runSweep(options: RunOptions): Promise<SweepResult> {
     try {
       const task: PackTask = {
         members: members.map((m) => ({ config: m.config, port: m.channel.port2, ...(m.verdicts ? { verdicts: m.verdicts } : {}) })),
-        ...(options.packEngine ? { engine: options.packEngine } : {}),
       };
       result = await pool.run(task, { transferList: members.map((m) => m.channel.port2) });
     } catch (error) {

@@ -6,7 +6,6 @@ import type { BackendName } from './backend-choice.js';
 import type { EvalVerdict, MetricValues, TrialOutcome } from './trainer.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
 import type { ProblemTable } from '../data/problem-table.js';
-import type { PackEngineName } from './pack.js';
 
 export interface WorkerSetup {
   spec: SweepSpec;
@@ -32,8 +31,6 @@ export interface MemberTask {
 /** Trials of one shape trained together (pack.ts); one member: a trial trained alone. */
 export interface PackTask {
   members: MemberTask[];
-  /** How a pack of several computes (absent: the backend's default). */
-  engine?: PackEngineName;
 }
 
 export type WorkerMessage =

@@ -127,8 +127,12 @@ export class TrialRun {
 
   /** Whether the step about to be counted by `afterStep` evaluates. */
   evaluatesAfterStep(): boolean {
-    const next = this.step + 1;
-    return next % this.config.training.eval_every === 0 || next === this.config.training.steps;
+    return this.evaluatesAt(this.step + 1);
+  }
+
+  /** Evaluations come every `eval_every` steps and at the last step. */
+  private evaluatesAt(step: number): boolean {
+    return step % this.config.training.eval_every === 0 || step === this.config.training.steps;
   }
 
   /**
@@ -147,7 +151,7 @@ export class TrialRun {
     this.schedule.observe(lossValue);
     this.lossSum += lossValue;
     this.lossCount++;
-    if (step % this.config.training.eval_every !== 0 && step !== this.config.training.steps) return undefined;
+    if (!this.evaluatesAt(step)) return undefined;
     const metrics = this.metricsOf(validationNets());
     metrics.train_loss = this.lossSum / this.lossCount;
     metrics.lr = lr;

@@ -37,11 +37,8 @@ export default async function runPackTask(task: PackTask): Promise<TaskResult> {
     for (const member of members) post(member, { type: 'started', worker: threadId, backend: backend.name });
     if (members.length === 1) ended(0, trainTrial(backend, setup.spec, data, members[0]!.config, hooks[0]!));
     else {
-      trainPack(backend, setup.spec, data, members.map((m) => m.config), hooks, {
-        ...(task.engine ? { engine: task.engine } : {}),
-        ended,
-        describeError,
-      });
+      // The engine is the backend's (pack.ts: defaultPackEngine).
+      trainPack(backend, setup.spec, data, members.map((m) => m.config), hooks, { ended, describeError });
     }
     return { outcomes: outcomes.map((o) => o ?? null) };
   } catch (error) {
