@@ -352,19 +352,15 @@ export function changedMessage(who: string, role: string, was: DataFileIdentity,
   return `${who}: the ${role} has changed since the sweep was created (then ${was.bytes} bytes, sha256 ${was.sha256}; now ${now.bytes} bytes, sha256 ${now.sha256}); restore it, or start a new DB for the new data (run the sweep file with --db NEW.db)`;
 }
 
-/** The file rows in table order: training rows first, then validation rows, each in file order. */
+/** The file rows in table order: training rows first, then validation rows, each in file order (the inverse of `placeOf`). */
 function trainFirst(isValidation: Uint8Array): Uint32Array {
-  const total = isValidation.length;
-  let trainRows = 0;
-  for (let row = 0; row < total; row++) trainRows += isValidation[row] ? 0 : 1;
-  const order = new Uint32Array(total);
-  let nextTrain = 0;
-  let nextValidation = trainRows;
-  for (let row = 0; row < total; row++) order[isValidation[row] ? nextValidation++ : nextTrain++] = row;
+  const place = placeOf(isValidation);
+  const order = new Uint32Array(place.length);
+  for (let row = 0; row < place.length; row++) order[place[row]!] = row;
   return order;
 }
 
-/** Where each file row goes in table order (the inverse of `trainFirst`), without making that order. */
+/** Where each file row goes in table order: training rows first, then validation rows, each in file order. */
 function placeOf(isValidation: Uint8Array): Uint32Array {
   const total = isValidation.length;
   let trainRows = 0;
