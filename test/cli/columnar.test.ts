@@ -4,7 +4,6 @@
 // message naming the file, the row and the column, exit 2, no DB. The files are written here with
 // hyparquet-writer and apache-arrow, so each case says exactly what is in its file.
 import { describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
@@ -13,6 +12,7 @@ import { decompress as zstdDecompress } from 'fzstd';
 import lz4 from 'lz4js';
 import { sweepdeck } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sweep-text.js';
+import { linearDataSweep, linearPoint, recordedTrials } from '../helpers/linear-data.js';
 import { readBinaryTable } from '../../src/data/binary-table.js';
 
 /** y = 2·a + 3·b − 1 exactly; every 5th row is a validation row. */
@@ -22,9 +22,10 @@ function linearRows(n: number): { a: number[]; b: number[]; y: number[]; held: b
   const y: number[] = [];
   const held: boolean[] = [];
   for (let i = 0; i < n; i++) {
-    a.push(1 + ((i * 37) % 101) / 10);
-    b.push(1 + ((i * 53 + 7) % 89) / 10);
-    y.push(2 * a[i]! + 3 * b[i]! - 1);
+    const point = linearPoint(i);
+    a.push(point.a);
+    b.push(point.b);
+    y.push(point.y);
     held.push(i % 5 === 0);
   }
   return { a, b, y, held };
@@ -67,31 +68,9 @@ function compressedArrow(path: string, table: Table, compressionType: Compressio
   return path;
 }
 
-const SWEEP = (data: string, extra = '') => `name: linear-columnar
-method: grid
-metric: { name: l1, goal: minimize }
-seed: 1
-parameters:
-  training.lr: { values: [0.3] }
-problem:
-  data:
-    path: ${data}
-    inputs: [a, b]
-    targets: y
-${extra}features:
-  raw: [a, b]
-model: { depth: 0 }
-training: { batch_size: 32, steps: 400, eval_every: 100, optimizer: adam, schedule: cosine }
-`;
 
-function trials(db: string): { number: number; state: string; value: number | null }[] {
-  const sql = new Database(db, { readonly: true });
-  try {
-    return sql.prepare('SELECT number, state, value FROM trials ORDER BY number').all() as never;
-  } finally {
-    sql.close();
-  }
-}
+
+const SWEEP = (data: string, extra = '') => linearDataSweep('linear-columnar', data, extra);
 
 describe('reading Parquet and Arrow columns', () => {
   it('converts DOUBLE, FLOAT, INT32 and INT64 columns to float64 at the right rows, across row groups and record batches', async () => {
@@ -179,7 +158,7 @@ describe('a data sweep on a Parquet file, validated on an Arrow file', () => {
     const db = join(dir, 'out.db');
     const run = sweepdeck(['run', file, '--db', db, '--workers', '1', '--backend', 'wasm', '--no-tui']);
     expect(run.code, run.stderr + run.stdout).toBe(0);
-    const [trial] = trials(db);
+    const [trial] = recordedTrials(db);
     expect(trial!.state).toBe('complete');
     expect(trial!.value!).toBeLessThan(0.1);
 

@@ -9,36 +9,19 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import { join } from 'node:path';
 import { CLI, REPO, sweepdeck } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sweep-text.js';
+import { linearDataSweep, linearPoint, recordedTrials } from '../helpers/linear-data.js';
 
 /** y = 2·a + 3·b − 1 exactly, on a grid-free scatter of (a, b); `split` marks every 5th row for validation. */
 function linearRows(n: number, seedShift = 0): { a: number; b: number; y: number; split: number }[] {
-  return Array.from({ length: n }, (_, i) => {
-    const a = 1 + ((i * 37 + seedShift) % 101) / 10;
-    const b = 1 + ((i * 53 + 7) % 89) / 10;
-    return { a, b, y: 2 * a + 3 * b - 1, split: i % 5 === 0 ? 1 : 0 };
-  });
+  return Array.from({ length: n }, (_, i) => ({ ...linearPoint(i, seedShift), split: i % 5 === 0 ? 1 : 0 }));
 }
 
 function csv(rows: Record<string, number | string>[], columns: string[], eol = '\n'): string {
   return [columns.join(','), ...rows.map((r) => columns.map((c) => r[c]).join(','))].join(eol) + eol;
 }
 
-const SWEEP = (data: string, extra = '') => `name: linear-data
-method: grid
-metric: { name: l1, goal: minimize }
-seed: 1
-parameters:
-  training.lr: { values: [0.3] }
-problem:
-  data:
-    path: ${data}
-    inputs: [a, b]
-    targets: y
-${extra}features:
-  raw: [a, b]
-model: { depth: 0 }
-training: { batch_size: 32, steps: 400, eval_every: 100, optimizer: adam, schedule: cosine }
-`;
+
+const SWEEP = (data: string, extra = '') => linearDataSweep('linear-data', data, extra);
 
 function write(dir: string, name: string, text: string): string {
   const path = join(dir, name);
@@ -46,14 +29,6 @@ function write(dir: string, name: string, text: string): string {
   return path;
 }
 
-function trials(db: string): { number: number; state: string; value: number | null; step: number | null }[] {
-  const sql = new Database(db, { readonly: true });
-  try {
-    return sql.prepare('SELECT number, state, value, step FROM trials ORDER BY number').all() as never;
-  } finally {
-    sql.close();
-  }
-}
 
 describe('a data sweep end to end', () => {
   it('trains on the CSV, holds out the validation file, and predict --check on that file reproduces the recorded metric', () => {
@@ -68,7 +43,7 @@ describe('a data sweep end to end', () => {
     const db = join(dir, 'out.db');
     const run = sweepdeck(['run', file, '--db', db, '--workers', '1', '--backend', 'wasm', '--no-tui']);
     expect(run.code, run.stderr + run.stdout).toBe(0);
-    const [trial] = trials(db);
+    const [trial] = recordedTrials(db);
     expect(trial!.state).toBe('complete');
     expect(trial!.value!).toBeLessThan(0.1); // an exactly linear target and an affine model (predicting the mean: 8)
 
@@ -106,7 +81,7 @@ describe('a data sweep end to end', () => {
     const run = sweepdeck(['run', file, '--db', db, '--workers', '1', '--backend', 'wasm', '--no-tui']);
     expect(run.code, run.stderr + run.stdout).toBe(0);
     // With the weights 0.18 here; with them ignored, 23.
-    expect(trials(db)[0]!.value!).toBeLessThan(1);
+    expect(recordedTrials(db)[0]!.value!).toBeLessThan(1);
 
     write(dir, 'bom.csv', `\uFEFF${csv(rows, ['a', 'b', 'y'], '\r\n')}`);
     const bom = sweepdeck(['validate', write(dir, 'bom.yaml', SWEEP('bom.csv'))]);
@@ -136,7 +111,7 @@ describe('a mixed problem: data columns and derived formulas', () => {
     const run = sweepdeck(['run', file, '--db', db, '--workers', '1', '--backend', 'wasm', '--no-tui']);
     expect(run.code, run.stderr + run.stdout).toBe(0);
     // y / b = 2·(a/b) + 3 − 1/b: affine in the derived features.
-    expect(trials(db)[0]!.value!).toBeLessThan(0.01);
+    expect(recordedTrials(db)[0]!.value!).toBeLessThan(0.01);
     const points = write(dir, 'points.csv', 'a,b,y\n4,2,13\n');
     const check = sweepdeck(['predict', db, '--input', points, '--check', '--json']);
     expect(check.code, check.stderr).toBe(0);
@@ -173,7 +148,7 @@ describe('several target columns: one named target per column', () => {
     const sql = new Database(db, { readonly: true });
     const names = sql.prepare('SELECT DISTINCT name FROM final_metrics ORDER BY name').pluck().all() as string[];
     const final = sql.prepare("SELECT f.value FROM final_metrics f JOIN trials t ON t.id = f.trial_id WHERE t.number = 0 AND f.name = ?").pluck();
-    const [trial] = trials(db);
+    const [trial] = recordedTrials(db);
     const y1 = final.get('l1.y1') as number;
     const y2 = final.get('l1.y2') as number;
     sql.close();
@@ -317,13 +292,13 @@ describe('the data file is part of the sweep', () => {
     while (!/complete at step/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    const before = trials(db);
+    const before = recordedTrials(db);
     expect(before.some((t) => t.state === 'complete')).toBe(true);
     expect(before.length).toBeLessThan(6 + 1);
 
     const resumed = sweepdeck(['resume', db, '--workers', '2', '--backend', 'wasm', '--no-tui']);
     expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
-    const after = trials(db);
+    const after = recordedTrials(db);
     expect(after.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(after.every((t) => t.state === 'complete' && t.step === 600)).toBe(true);
     // What had completed before the kill is kept as it was.

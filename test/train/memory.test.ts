@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadSweepText } from '../../src/spec/load.js';
 import { resolveTrial } from '../../src/spec/resolve.js';
-import { loadBackend } from '../../src/train/backend.js';
+import { loadBackend, type LoadedBackend } from '../../src/train/backend.js';
 import { ProblemData } from '../../src/train/data.js';
 import { trainTrial, type TrainHooks, type TrialOutcome } from '../../src/train/trainer.js';
 import { trainPack } from '../../src/train/pack.js';
@@ -38,6 +38,40 @@ model: { width: 4 }
 training: { batch_size: 16, steps: 6, eval_every: 3, grad_clip: 5 }
 `;
 
+/**
+ * Runs `run(i)` `warmUp` times, then three rounds of `perRound`, measuring after the warm-up and
+ * each round: the tensors and backend bytes must not change at all, and the heap must settle. Each
+ * run trains `trialsPerRun` trials; `outcomes` counts their ends, and every kind must have occurred.
+ */
+function expectFlat(
+  backend: LoadedBackend,
+  outcomes: ReadonlyMap<TrialOutcome['state'], number>,
+  run: (i: number) => void,
+  { warmUp, perRound, trialsPerRun }: { warmUp: number; perRound: number; trialsPerRun: number },
+): void {
+  const measure = () => {
+    gc();
+    return { tensors: backend.tf.memory().numTensors, bytes: backend.tf.memory().numBytes, heap: process.memoryUsage().heapUsed };
+  };
+  for (let i = 0; i < warmUp; i++) run(i);
+  const rounds = [measure()];
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < perRound; i++) run(warmUp + round * perRound + i);
+    rounds.push(measure());
+  }
+  expect(outcomes.get('complete')).toBeGreaterThan(0);
+  expect(outcomes.get('stopped')).toBeGreaterThan(0);
+  expect(outcomes.get('pruned')).toBeGreaterThan(0);
+  for (const round of rounds) {
+    expect(round.tensors).toBe(rounds[0]!.tensors);
+    expect(round.bytes).toBe(rounds[0]!.bytes);
+  }
+  // Heap use settles after the first round; from then on, a leak of ~1 KiB per trial would show. (At 300 bytes
+  // the cpu run failed once in CI at 310: a slow drift of ~0.15 MiB per 500 trials that GC timing can leave.)
+  const growth = rounds[3]!.heap - rounds[1]!.heap;
+  expect(growth, `heap after each round: ${rounds.map((r) => (r.heap / 2 ** 20).toFixed(2)).join(', ')} MiB`).toBeLessThan(1024 * 2 * perRound * trialsPerRun);
+}
+
 describe.each(['wasm', 'cpu'] as const)('memory over many trials on %s', (name) => {
   it('stays flat: tensors, backend bytes and JS heap', async () => {
     const backend = await loadBackend(name);
@@ -57,32 +91,9 @@ describe.each(['wasm', 'cpu'] as const)('memory over many trials on %s', (name) 
       });
       outcomes.set(outcome.state, (outcomes.get(outcome.state) ?? 0) + 1);
     };
-    const measure = () => {
-      gc();
-      return { tensors: backend.tf.memory().numTensors, bytes: backend.tf.memory().numBytes, heap: process.memoryUsage().heapUsed };
-    };
-
     // Warm up first (JIT code, caches of the problem data, the backend's first allocations), then
     // measure after each of three equal rounds: a leak shows as growth between the rounds.
-    for (let i = 0; i < 200; i++) runTrial(i);
-    const rounds = [measure()];
-    const perRound = name === 'wasm' ? 1000 : 500;
-    for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < perRound; i++) runTrial(200 + round * perRound + i);
-      rounds.push(measure());
-    }
-
-    expect(outcomes.get('complete')).toBeGreaterThan(0);
-    expect(outcomes.get('stopped')).toBeGreaterThan(0);
-    expect(outcomes.get('pruned')).toBeGreaterThan(0);
-    for (const round of rounds) {
-      expect(round.tensors).toBe(rounds[0]!.tensors);
-      expect(round.bytes).toBe(rounds[0]!.bytes);
-    }
-    // Heap use settles after the first round; from then on, a leak of ~1 KiB per trial would show. (At 300 bytes
-    // the cpu run failed once in CI at 310: a slow drift of ~0.15 MiB per 500 trials that GC timing can leave.)
-    const growth = rounds[3]!.heap - rounds[1]!.heap;
-    expect(growth, `heap after each round: ${rounds.map((r) => (r.heap / 2 ** 20).toFixed(2)).join(', ')} MiB`).toBeLessThan(1024 * 2 * perRound);
+    expectFlat(backend, outcomes, runTrial, { warmUp: 200, perRound: name === 'wasm' ? 1000 : 500, trialsPerRun: 1 });
   }, 60_000);
 });
 
@@ -114,25 +125,6 @@ describe.each(['wasm', 'cpu'] as const)('memory over many packed trials on %s', 
         outcomes.set(outcome.state, (outcomes.get(outcome.state) ?? 0) + 1);
       }
     };
-    const measure = () => {
-      gc();
-      return { tensors: backend.tf.memory().numTensors, bytes: backend.tf.memory().numBytes, heap: process.memoryUsage().heapUsed };
-    };
-    for (let i = 0; i < 50; i++) runPack(i);
-    const rounds = [measure()];
-    const perRound = name === 'wasm' ? 250 : 125; // packs: 1000 / 500 trials per round
-    for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < perRound; i++) runPack(50 + round * perRound + i);
-      rounds.push(measure());
-    }
-    expect(outcomes.get('complete')).toBeGreaterThan(0);
-    expect(outcomes.get('stopped')).toBeGreaterThan(0);
-    expect(outcomes.get('pruned')).toBeGreaterThan(0);
-    for (const round of rounds) {
-      expect(round.tensors).toBe(rounds[0]!.tensors);
-      expect(round.bytes).toBe(rounds[0]!.bytes);
-    }
-    const growth = rounds[3]!.heap - rounds[1]!.heap;
-    expect(growth, `heap after each round: ${rounds.map((r) => (r.heap / 2 ** 20).toFixed(2)).join(', ')} MiB`).toBeLessThan(1024 * 2 * perRound * PACK);
+    expectFlat(backend, outcomes, runPack, { warmUp: 50, perRound: name === 'wasm' ? 250 : 125, trialsPerRun: PACK });
   }, 90_000);
 });

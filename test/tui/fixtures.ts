@@ -1,4 +1,5 @@
 // Events and states for the dashboard tests: a small minimize sweep with trials in every state.
+import { Writable } from 'node:stream';
 import type { SweepEvent } from '../../src/run/events.js';
 import { emptyState, reduceEvent, type DashboardState } from '../../src/tui/state.js';
 
@@ -83,4 +84,26 @@ export function busyEvents(): SweepEvent[] {
     evaluated(3, 40, 0.5),
     evaluated(4, 20, 2.5, 60, 400),
   ];
+}
+
+/**
+ * A terminal of `columns` × `rows` that keeps everything written to it: `text()` as written,
+ * `frames()` without the escape sequences between the lines of its frames, `writes()` how many.
+ */
+export function recordingTerminal(columns: number, rows: number) {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  Object.assign(stream, { isTTY: true, columns, rows });
+  const text = () => chunks.join('');
+  return {
+    stream: stream as unknown as NodeJS.WriteStream,
+    text,
+    frames: () => text().replace(/\u001B\[[0-9;?]*[A-Za-z]/g, ''),
+    writes: () => chunks.length,
+  };
 }

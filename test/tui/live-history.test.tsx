@@ -2,14 +2,13 @@
 // finished before it started (by earlier runs, or by other agents) and the kept-model marks come
 // from the store, on a SQLite file and on a real PostgreSQL server whose database holds two sweeps.
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSweepStore, type ClaimRequest, type SweepStore, type TrialOwner } from '../../src/store/index.js';
 import { randomModel } from '../artifacts/fixtures.js';
 import { sweepRecord } from '../store/fixtures.js';
 import { tempDir } from '../helpers/sweep-text.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { finished, started, trialStarted } from './fixtures.js';
+import { finished, recordingTerminal, started, trialStarted } from './fixtures.js';
 
 // As in live.test.tsx: ink as it draws outside CI (in CI it draws only the last frame).
 let startLiveDashboard: typeof import('../../src/tui/index.js').startLiveDashboard;
@@ -24,18 +23,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function recordingTerminal() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  Object.assign(stream, { isTTY: true, columns: 120, rows: 40 });
-  // The frames as text, without the escape sequences between their lines.
-  return { stream: stream as unknown as NodeJS.WriteStream, text: () => chunks.join('').replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '') };
-}
 
 async function waitFor(text: () => string, pattern: RegExp): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -86,7 +73,7 @@ describe.each(backends)('the live dashboard on a sweep in progress ($name)', (ba
 
     // This run joins: it opens the sweep, its dashboard starts, then its orchestrator's events come.
     const store = await openSweepStore(location, sweepRecord({ name: 'a' }), { liveness: LIVENESS });
-    const terminal = recordingTerminal();
+    const terminal = recordingTerminal(120, 40);
     const dashboard = await startLiveDashboard({
       stdout: terminal.stream,
       onInterrupt: () => {},
@@ -97,19 +84,19 @@ describe.each(backends)('the live dashboard on a sweep in progress ($name)', (ba
     });
     try {
       dashboard.emit(started({ name: 'a', total: 4, alreadyDone: 2 }));
-      await waitFor(terminal.text, /✓ 1 complete ✂ 1 pruned/);
-      await waitFor(terminal.text, /model kept: predict, explain, export-model --trial\s+0\b/);
-      const seeded = terminal.text();
+      await waitFor(terminal.frames, /✓ 1 complete ✂ 1 pruned/);
+      await waitFor(terminal.frames, /model kept: predict, explain, export-model --trial\s+0\b/);
+      const seeded = terminal.frames();
       expect(seeded).toContain('best: trial 0');
       expect(seeded).toContain('trial 1 pruned at step 20: asha: worse');
 
       // This run's own trial beats it: its model is kept, and the dashboard says so once the store has it.
-      const mark = terminal.text().length;
+      const mark = terminal.frames().length;
       dashboard.emit(trialStarted(2, 1));
       expect(await finishOne(store, { host: 'here', agent: 'agent-a' }, 'complete', 0.125)).toBe(2);
       dashboard.emit(finished(2, 'complete', 0.125, { number: 2, value: 0.125 }));
-      await waitFor(() => terminal.text().slice(mark), /✓ 2 complete ✂ 1 pruned/);
-      await waitFor(() => terminal.text().slice(mark), /model kept: predict, explain, export-model --trial\s+2\b/);
+      await waitFor(() => terminal.frames().slice(mark), /✓ 2 complete ✂ 1 pruned/);
+      await waitFor(() => terminal.frames().slice(mark), /model kept: predict, explain, export-model --trial\s+2\b/);
     } finally {
       dashboard.close();
       await store.close();

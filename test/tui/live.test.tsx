@@ -1,8 +1,7 @@
 // The live dashboard as run.ts and the bench use it: a reporter drawing into a TTY-like stream.
-import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SweepEvent } from '../../src/run/events.js';
-import { evaluated, finished, started, trialStarted } from './fixtures.js';
+import { evaluated, finished, recordingTerminal, started, trialStarted } from './fixtures.js';
 
 // In CI (CI=true), ink draws only the last frame, on unmount; these tests are about the frames a
 // terminal gets, so they load ink as it runs outside CI (vitest gives each test file its own modules).
@@ -17,19 +16,6 @@ beforeAll(async () => {
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A 100×30 terminal that keeps everything written to it. */
-function recordingTerminal() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  Object.assign(stream, { isTTY: true, columns: 100, rows: 30 });
-  return { stream: stream as unknown as NodeJS.WriteStream, text: () => chunks.join(''), writes: () => chunks.length };
-}
-
 const sweepEvents: SweepEvent[] = [
   started({ total: 2 }),
   trialStarted(0, 1),
@@ -42,7 +28,7 @@ const sweepEvents: SweepEvent[] = [
 
 describe('startLiveDashboard', () => {
   it('draws on the alternate screen, then leaves it and prints the summary lines', async () => {
-    const terminal = recordingTerminal();
+    const terminal = recordingTerminal(100, 30);
     const printed: string[] = [];
     const dashboard = await startLiveDashboard({ stdout: terminal.stream, onInterrupt: () => {}, print: (l) => printed.push(l), refreshMs: 20 });
     for (const event of sweepEvents) dashboard.emit(event);
@@ -63,7 +49,7 @@ describe('startLiveDashboard', () => {
   });
 
   it('q while running asks the caller to stop; the header says stopping', async () => {
-    const terminal = recordingTerminal();
+    const terminal = recordingTerminal(100, 30);
     const onInterrupt = vi.fn();
     const dashboard = await startLiveDashboard({ stdout: terminal.stream, onInterrupt, print: () => {}, refreshMs: 20 });
     dashboard.emit(started());
@@ -74,7 +60,7 @@ describe('startLiveDashboard', () => {
   });
 
   it('costs a reducer step per event, not a frame: 5000 events in a burst draw a handful of frames', async () => {
-    const terminal = recordingTerminal();
+    const terminal = recordingTerminal(100, 30);
     const dashboard = await startLiveDashboard({ stdout: terminal.stream, onInterrupt: () => {}, print: () => {}, refreshMs: 100 });
     dashboard.emit(started());
     dashboard.emit(trialStarted(0, 1));
