@@ -93,10 +93,12 @@ export function trainPack(
     engine.remove(member);
     options.ended?.(member, outcome);
   };
+  // Each member's outputs on the held-out set, made once and overwritten at every evaluation (as trainTrial's).
+  const netBuffers = runs.map(() => Array.from({ length: outputs }, () => new Float64Array(data.validation.n)));
   /** Each target's validation output of every member in `members`, in one pass over the set. */
   const validationNets = (members: readonly number[]): Map<number, Float64Array[]> => {
     const n = data.validation.n;
-    const nets = new Map(members.map((m) => [m, Array.from({ length: outputs }, () => new Float64Array(n))]));
+    const nets = new Map(members.map((m) => [m, netBuffers[m]!]));
     for (let start = 0; start < n; start += EVAL_CHUNK) {
       const size = Math.min(EVAL_CHUNK, n - start);
       const chunk = tf.tensor2d(validationX.subarray(start * inputs, (start + size) * inputs), [size, inputs]);
@@ -116,8 +118,9 @@ export function trainPack(
       for (const member of [...active]) if (runs[member]!.hooks.shouldStop()) end(member, runs[member]!.stopped());
       if (active.length === 0) break;
       const lrs = new Map(active.map((m) => [m, runs[m]!.lr()]));
-      const batch = nextBatch();
+      // Timed from the batch on, as trainTrial times its steps: steps/s compare across the two.
       const started = performance.now();
+      const batch = nextBatch();
       let losses = new Map<number, number>();
       tf.tidy(() => {
         const x = tf.tensor2d(batch.features, [batch.n, batch.featureCount]);
