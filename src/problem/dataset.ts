@@ -24,12 +24,19 @@ export interface HostBatch {
 }
 
 /** The float64 columns of a sample: variables plus each target's `target` and `scale` (`target.y1`, `scale.y1` with named targets). */
-export function dataColumns(problem: CompiledProblem, variables: Map<string, Float64Array>, n: number, withTargets = true): Map<string, Float64Array> {
+export function dataColumns(
+  problem: CompiledProblem,
+  variables: Map<string, Float64Array>,
+  n: number,
+  withTargets = true,
+  /** A buffer (at least n long) to write a derived column into, instead of a new array. */
+  into?: (name: string) => Float64Array,
+): Map<string, Float64Array> {
   const columns = new Map(variables);
   for (const target of problem.targets) {
     // A data problem's target reads its target columns, which predict's input has only with --check.
-    if (withTargets) columns.set(target.columns.target, target.target.evaluate(variables, n));
-    if (target.scale) columns.set(target.columns.scale, target.scale.evaluate(variables, n));
+    if (withTargets) columns.set(target.columns.target, target.target.evaluate(variables, n, into?.(target.columns.target)));
+    if (target.scale) columns.set(target.columns.scale, target.scale.evaluate(variables, n, into?.(target.columns.scale)));
   }
   return columns;
 }
@@ -137,11 +144,21 @@ export class BatchBuilder {
 
   /** The features' float64 values, reused by every build (they are packed into the batch's float32 matrix before it returns). */
   private scratch: Float64Array[] = [];
+  /**
+   * A block's own arrays (its float32 features, its derived columns), reused by the next block:
+   * a block's batches are used up before the next block is built. Allocating them afresh for every
+   * block of a long run was most of a worker's memory churn, and freed blocks of that size are not
+   * given back to the system by the allocator (a worker's resident memory grew by tens of MB).
+   */
+  private blockFeatures = new Float32Array(0);
+  private readonly blockColumns = new Map<string, Float64Array>();
 
-  build(variables: Map<string, Float64Array>, n: number): HostBatch {
-    const data = dataColumns(this.problem, variables, n);
-    // Blocks (a stream's, a large table's) reuse them; a one-off build of a whole small set does not keep its size.
-    const reuse = n <= SCRATCH_ROWS;
+  /**
+   * The batch of `n` rows of `variables`. With `reuse` (the default for a block of up to
+   * SCRATCH_ROWS rows) its arrays are the builder's own and the next reusing build overwrites them.
+   */
+  build(variables: Map<string, Float64Array>, n: number, reuse = n <= SCRATCH_ROWS): HostBatch {
+    const data = dataColumns(this.problem, variables, n, true, reuse ? (name) => this.blockColumn(name, n) : undefined);
     if (reuse && (this.scratch[0]?.length ?? -1) < n) this.scratch = featureBuffers(this.problem, this.featureSet, n);
     const features = featureColumns(this.problem, this.featureSet, variables, n, reuse ? this.scratch : undefined);
     this.assertFinite(features, variables, n);
@@ -151,9 +168,18 @@ export class BatchBuilder {
       if (!values) throw new Error(`no data column "${name}"`);
       columns.set(name, values);
     }
-    const batch: HostBatch = { n, featureCount: features.length, features: packFeatures(features, this.norm, n), columns };
+    const width = features.length;
+    if (reuse && this.blockFeatures.length < n * width) this.blockFeatures = new Float32Array(n * width);
+    const packed = packFeatures(features, this.norm, n, reuse ? this.blockFeatures.subarray(0, n * width) : undefined);
+    const batch: HostBatch = { n, featureCount: width, features: packed, columns };
     if (this.weightsColumn !== undefined) batch.weights = variables.get(this.weightsColumn)!;
     return batch;
+  }
+
+  private blockColumn(name: string, n: number): Float64Array {
+    let buffer = this.blockColumns.get(name);
+    if (!buffer || buffer.length < n) this.blockColumns.set(name, (buffer = new Float64Array(n)));
+    return buffer;
   }
 
   private assertFinite(features: Float64Array[], variables: Map<string, Float64Array>, n: number): void {

@@ -107,8 +107,10 @@ export class ProblemData {
     const rng = new Rng(shuffleSeed);
     const batch = Math.min(batchSize, set.n);
     if (set.n <= PREBUILT_ROWS) {
-      const full = builder.build(set.columns, set.n);
-      return blockBatches(() => shuffled(full, rng), batch);
+      const full = builder.build(set.columns, set.n, false);
+      // One epoch's shuffled copy, overwritten by the next epoch (whose batches come after this one's are used up).
+      const epoch = emptyLike(full);
+      return blockBatches(() => shuffled(full, rng, epoch), batch);
     }
     return epochBatches(builder, set, batch, rng);
   }
@@ -181,16 +183,25 @@ function blockBatches(nextBlock: () => HostBatch, batchSize: number): () => Host
   };
 }
 
-/** A copy of `batch` with its rows in a random order (one epoch of a fixed training set). */
-function shuffled(batch: HostBatch, rng: Rng): HostBatch {
+/** A batch with `batch`'s shape and arrays of its own (contents unset). */
+function emptyLike(batch: HostBatch): HostBatch {
+  const columns = new Map([...batch.columns.keys()].map((name) => [name, new Float64Array(batch.n)]));
+  return { n: batch.n, featureCount: batch.featureCount, features: new Float32Array(batch.features.length), columns, ...(batch.weights ? { weights: new Float64Array(batch.n) } : {}) };
+}
+
+/** `batch`'s rows in a random order (one epoch of a fixed training set), written into `into` (a batch of its shape), which is returned. */
+function shuffled(batch: HostBatch, rng: Rng, into: HostBatch): HostBatch {
   const n = batch.n;
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   shuffleInPlace(order, rng);
   const f = batch.featureCount;
-  const features = new Float32Array(n * f);
+  const features = into.features;
   for (let i = 0; i < n; i++) features.set(batch.features.subarray(order[i]! * f, order[i]! * f + f), i * f);
-  const columns = new Map<string, Float64Array>();
-  for (const [name, values] of batch.columns) columns.set(name, Float64Array.from(order, (k) => values[k]!));
+  for (const [name, values] of batch.columns) {
+    const out = into.columns.get(name)!;
+    for (let i = 0; i < n; i++) out[i] = values[order[i]!]!;
+  }
   const weights = batch.weights;
-  return { n, featureCount: f, features, columns, ...(weights ? { weights: Float64Array.from(order, (k) => weights[k]!) } : {}) };
+  if (weights) for (let i = 0; i < n; i++) into.weights![i] = weights[order[i]!]!;
+  return into;
 }

@@ -17,7 +17,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { activationFor, activationGradient, buildMlp, initialParameters, type Mlp, type TrainedModel } from './model.js';
 import { HostOptimizer, makeParameterUpdate, type ParameterUpdate } from './optimizer.js';
-import { TrialRun, trainingStream, type TrainHooks, type TrialOutcome } from './trainer.js';
+import { EVAL_CHUNK, TrialRun, trainingStream, type TrainHooks, type TrialOutcome } from './trainer.js';
 import type { ProblemData } from './data.js';
 import type { LoadedBackend } from './backend.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
@@ -29,9 +29,6 @@ export type PackEngineName = 'lockstep' | 'stacked';
 export function defaultPackEngine(backend: LoadedBackend['name']): PackEngineName {
   return backend === 'wasm' ? 'lockstep' : 'stacked';
 }
-
-/** Rows of the validation set evaluated per forward pass, to bound memory at large widths. */
-const EVAL_CHUNK = 8192;
 
 /** The networks of a pack's members. Members are numbered by their place in the pack (0…K-1). */
 interface PackEngine {
@@ -93,24 +90,16 @@ export function trainPack(
     engine.remove(member);
     options.ended?.(member, outcome);
   };
-  // Each member's outputs on the held-out set, made once and overwritten at every evaluation (as trainTrial's).
-  const netBuffers = runs.map(() => Array.from({ length: outputs }, () => new Float64Array(data.validation.n)));
-  /** Each target's validation output of every member in `members`, in one pass over the set. */
-  const validationNets = (members: readonly number[]): Map<number, Float64Array[]> => {
+  /** One pass over the held-out set for every member in `members`: each chunk's output goes to each member's evaluation. */
+  const validationPass = (members: readonly number[]): void => {
     const n = data.validation.n;
-    const nets = new Map(members.map((m) => [m, netBuffers[m]!]));
     for (let start = 0; start < n; start += EVAL_CHUNK) {
       const size = Math.min(EVAL_CHUNK, n - start);
       const chunk = tf.tensor2d(validationX.subarray(start * inputs, (start + size) * inputs), [size, inputs]);
       const values = engine.forward(chunk, members);
       chunk.dispose();
-      for (const [member, out] of values) {
-        const target = nets.get(member)!;
-        if (outputs === 1) target[0]!.set(out, start);
-        else for (let i = 0; i < size; i++) for (let j = 0; j < outputs; j++) target[j]![start + i] = out[i * outputs + j]!;
-      }
+      for (const [member, out] of values) runs[member]!.evaluationChunk(start, size, out);
     }
-    return nets;
   };
 
   try {
@@ -129,12 +118,15 @@ export function trainPack(
       const seconds = (performance.now() - started) / 1000;
       // The members evaluating after this step, evaluated together.
       const due = active.filter((m) => runs[m]!.evaluatesAfterStep() && Number.isFinite(losses.get(m)!));
-      let nets: Map<number, Float64Array[]> | undefined;
+      let evaluated = false;
       for (const member of [...active]) {
         const run = runs[member]!;
         let ended: TrialOutcome | undefined;
         try {
-          ended = run.afterStep(losses.get(member)!, lrs.get(member)!, seconds, () => (nets ??= validationNets(due)).get(member)!);
+          ended = run.afterStep(losses.get(member)!, lrs.get(member)!, seconds, () => {
+            if (!evaluated) validationPass(due);
+            evaluated = true;
+          });
         } catch (error) {
           if (!options.describeError) throw error;
           ended = { state: 'failed', value: null, step: run.step, error: options.describeError(error), metrics: {} };

@@ -6,8 +6,8 @@
 // compute the loss and d(loss)/d(net) on the host in float64 (loss.ts), run the network's backward
 // pass (tfjs, model.ts) and update the parameters (optimizer.ts). The loss is known on the host at
 // every step, so divergence is caught at the step where it happens, for free.
-import { BatchBuilder, type FeatureNorm, type HostBatch } from '../problem/dataset.js';
-import { evaluateTargetMetrics, summarizeTargetMetrics } from '../problem/target-metrics.js';
+import { BatchBuilder, rowsOf, type FeatureNorm, type HostBatch } from '../problem/dataset.js';
+import { evaluateTargetMetrics, summarizeTargetMetrics, type TargetMetric } from '../problem/target-metrics.js';
 import { compileFormula } from '../problem/compile.js';
 import { headNames, lossNames } from '../spec/names.js';
 import { trialTargets } from '../spec/resolve.js';
@@ -43,8 +43,17 @@ export interface TrialOutcome {
   model?: TrainedModel;
 }
 
-/** Rows of the validation set evaluated per forward pass, to bound memory at large widths. */
-const EVAL_CHUNK = 8192;
+/**
+ * Rows of the validation set evaluated at a time: per forward pass, and per step of the heads and
+ * metrics after it. Bounds a worker's memory for a large held-out set (a data table's): only the
+ * per-sample metric values are ever held for the whole set, since their median and p90 need all.
+ * (Each forward pass has a fixed cost of about a millisecond on wasm: 4096 made an evaluation of
+ * 200 000 rows a third slower than 8192, for 4 MB less.)
+ */
+export const EVAL_CHUNK = 8192;
+
+/** Runs the network over the held-out set a chunk at a time, handing each chunk's output to the trial's `evaluationChunk`. */
+export type ValidationPass = () => void;
 
 /** A name a loss or head reads that is a network output or a head, not a data column. */
 const isNetworkName = (name: string): boolean => name === 'net' || name === 'pred' || name.startsWith('net.') || name.startsWith('pred.');
@@ -72,9 +81,14 @@ export class TrialRun {
   private lossCount = 0;
   private trainSeconds = 0;
   private stepsSinceEval = 0;
-  /** Each target's predictions on the held-out set, and each per-sample metric's values: reused by every evaluation. */
-  private readonly predictions: Float64Array[];
-  private readonly metricBuffers: Float64Array[] = [];
+  /** Each per-sample metric's values on the whole held-out set (metric by metric, target by target), reused by every evaluation. */
+  private readonly metricBuffers: Float64Array[];
+  /** Each target's network output and prediction on one chunk, reused by every chunk. */
+  private readonly netChunks: Float64Array[];
+  private readonly predChunks: Float64Array[];
+  /** The metrics of the evaluation in progress (keys and values), and the first error it met. */
+  private chunkMetrics: TargetMetric[] = [];
+  private evaluationError: { error: unknown } | undefined;
 
   constructor(
     private readonly spec: SweepSpec,
@@ -108,7 +122,9 @@ export class TrialRun {
     );
     this.schedule = new LrSchedule(config.training.schedule, config.training.lr, config.training.steps);
     this.norm = data.norm(config.features, config.model.input_norm, config.train);
-    this.predictions = targets.map(() => new Float64Array(data.validation.n));
+    this.metricBuffers = Array.from({ length: data.problem.metrics.size * data.problem.targets.length }, () => new Float64Array(data.validation.n));
+    this.netChunks = targets.map(() => new Float64Array(EVAL_CHUNK));
+    this.predChunks = targets.map(() => new Float64Array(EVAL_CHUNK));
   }
 
   get done(): boolean {
@@ -136,11 +152,12 @@ export class TrialRun {
   }
 
   /**
-   * Count one step that took `seconds` and gave `lossValue`; at an evaluation step, evaluate with
-   * `validationNets` (each target's network output on the validation set) and ask the hooks.
+   * Count one step that took `seconds` and gave `lossValue`; at an evaluation step, run
+   * `validationPass` (which hands this run every chunk of its held-out output through
+   * `evaluationChunk`; a pack runs it once for all its members) and ask the hooks.
    * Returns the trial's outcome when it ends here (diverged, or pruned); complete() ends it otherwise.
    */
-  afterStep(lossValue: number, lr: number, seconds: number, validationNets: () => Float64Array[]): TrialOutcome | undefined {
+  afterStep(lossValue: number, lr: number, seconds: number, validationPass: ValidationPass): TrialOutcome | undefined {
     this.trainSeconds += seconds;
     this.step++;
     this.stepsSinceEval++;
@@ -152,7 +169,7 @@ export class TrialRun {
     this.lossSum += lossValue;
     this.lossCount++;
     if (!this.evaluatesAt(step)) return undefined;
-    const metrics = this.metricsOf(validationNets());
+    const metrics = this.evaluate(validationPass);
     metrics.train_loss = this.lossSum / this.lossCount;
     metrics.lr = lr;
     metrics.steps_per_s = this.trainSeconds > 0 ? this.stepsSinceEval / this.trainSeconds : 0;
@@ -180,20 +197,45 @@ export class TrialRun {
     return { state: 'complete', value: this.value, step: this.step, metrics: this.lastMetrics, model };
   }
 
-  /** The metrics of predictions on the validation set, from each target's network output there. */
-  private metricsOf(nets: Float64Array[]): MetricValues {
-    const { data } = this;
-    const n = data.validation.n;
-    const named = data.problem.namedTargets;
-    const preds = this.targets.map((t, j) => {
-      const columns = new Map(data.validation.columns);
-      columns.set('net', nets[j]!);
-      const scale = data.validation.columns.get(t.columns.scale);
-      if (named && scale) columns.set('scale', scale);
-      return this.heads[j]!.evaluate(columns, n, this.predictions[j]);
-    });
+  /**
+   * The heads and per-sample metrics on rows [start, start + size) of the held-out set, from the
+   * network's output there (size × outputs, row-major; size ≤ EVAL_CHUNK). Heads and metrics are
+   * row by row, so chunks give what the whole set at once would.
+   */
+  evaluationChunk(start: number, size: number, net: Float32Array): void {
+    if (this.evaluationError) return;
+    try {
+      const { data } = this;
+      const named = data.problem.namedTargets;
+      const k = this.outputs;
+      const columns = rowsOf(data.validation.columns, start, size);
+      const preds = this.targets.map((t, j) => {
+        const netj = this.netChunks[j]!;
+        for (let i = 0; i < size; i++) netj[i] = net[i * k + j]!;
+        const headColumns = new Map(columns);
+        headColumns.set('net', netj.subarray(0, size));
+        const scale = columns.get(t.columns.scale);
+        if (named && scale) headColumns.set('scale', scale);
+        return this.heads[j]!.evaluate(headColumns, size, this.predChunks[j]);
+      });
+      const into = this.metricBuffers.map((values) => values.subarray(start, start + size));
+      this.chunkMetrics = evaluateTargetMetrics(data.problem, columns, preds, size, into);
+    } catch (error) {
+      this.evaluationError = { error };
+    }
+  }
+
+  /** The metrics on the validation set: `validationPass` hands every chunk to evaluationChunk. */
+  private evaluate(validationPass: ValidationPass): MetricValues {
+    this.evaluationError = undefined;
+    validationPass();
+    // (set by evaluationChunk during the pass, which the compiler cannot see)
+    const failed = this.evaluationError as { error: unknown } | undefined;
+    if (failed) throw failed.error;
+    const n = this.data.validation.n;
+    const whole = this.chunkMetrics.map((metric, i) => ({ ...metric, values: this.metricBuffers[i]!.subarray(0, n) }));
     // The per-sample values are this evaluation's own: summarised in place (sorted), not copied.
-    return summarizeTargetMetrics(evaluateTargetMetrics(data.problem, data.validation.columns, preds, n, this.metricBuffers), this.spec.problem.aggregates, { inPlace: true });
+    return summarizeTargetMetrics(whole, this.spec.problem.aggregates, { inPlace: true });
   }
 }
 
@@ -228,22 +270,27 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
   const netRows = shared ? undefined : new Float32Array(batchSize * k);
   const dnetColumn = shared ? undefined : new Float32Array(batchSize);
 
-  // The networks' outputs on the held-out set, made once per trial and overwritten at every evaluation.
-  const nets = run.targets.map(() => new Float64Array(data.validation.n));
-  const validationNets = (): Float64Array[] => {
+  // Separate networks: a chunk's outputs side by side, as one network with k outputs gives them.
+  const chunkNet = shared ? undefined : new Float32Array(EVAL_CHUNK * k);
+  const validationPass = (): void => {
     const n = data.validation.n;
-    mlps.forEach((mlp, m) => {
-      const outputs = shared ? k : 1;
-      for (let start = 0; start < n; start += EVAL_CHUNK) {
-        const size = Math.min(EVAL_CHUNK, n - start);
-        const out = tf.tidy(() => mlp.forward(tf.tensor2d(validationX.subarray(start * inputs, (start + size) * inputs), [size, inputs])));
-        const values = out.dataSync();
-        if (outputs === 1) nets[m]!.set(values, start);
-        else for (let i = 0; i < size; i++) for (let j = 0; j < k; j++) nets[j]![start + i] = values[i * k + j]!;
+    for (let start = 0; start < n; start += EVAL_CHUNK) {
+      const size = Math.min(EVAL_CHUNK, n - start);
+      const x = validationX.subarray(start * inputs, (start + size) * inputs);
+      const outputs = mlps.map((mlp) => {
+        const out = tf.tidy(() => mlp.forward(tf.tensor2d(x, [size, inputs])));
+        const values = out.dataSync() as Float32Array;
         out.dispose();
+        return values;
+      });
+      if (shared) run.evaluationChunk(start, size, outputs[0]!);
+      else {
+        outputs.forEach((values, j) => {
+          for (let i = 0; i < size; i++) chunkNet![i * k + j] = values[i]!;
+        });
+        run.evaluationChunk(start, size, chunkNet!);
       }
-    });
-    return nets;
+    }
   };
 
   /** One optimisation step on a batch: the loss, and (when it is finite) every network's update. */
@@ -278,7 +325,7 @@ export function trainTrial(backend: LoadedBackend, spec: SweepSpec, data: Proble
       const lr = run.lr();
       const started = performance.now();
       const lossValue = trainStep(nextBatch(), lr);
-      const ended = run.afterStep(lossValue, lr, (performance.now() - started) / 1000, validationNets);
+      const ended = run.afterStep(lossValue, lr, (performance.now() - started) / 1000, validationPass);
       if (ended) return ended;
     }
     // The trained weights: one network (separate networks are stored as one, block-diagonal).

@@ -4,6 +4,9 @@ import { resolveTrial } from '../../src/spec/resolve.js';
 import { loadBackend, type LoadedBackend } from '../../src/train/backend.js';
 import { ProblemData } from '../../src/train/data.js';
 import { trainTrial, type MetricValues } from '../../src/train/trainer.js';
+import { makePredictor, predictRows } from '../../src/artifacts/predict.js';
+import { summarizeTargetMetrics } from '../../src/problem/target-metrics.js';
+import type { TrialArtifact } from '../../src/artifacts/load.js';
 import type { SweepSpec, TrialConfig } from '../../src/spec/types.js';
 import { readFileSync } from 'node:fs';
 
@@ -111,6 +114,26 @@ describe.each(['cpu', 'wasm'] as const)('trainTrial on %s', (name) => {
     expect(model.norm.mean).toHaveLength(2);
     // The weights are the trained ones: a fresh network would not have moved its biases from 0.
     expect(model.biases[0]!.some((b) => b !== 0)).toBe(true);
+  });
+
+  it('evaluates a held-out set of several chunks as predicting the whole set at once does', () => {
+    // 20 000 rows: two whole evaluation chunks of 8192 and a part; two targets, so each chunk's rows carry both outputs.
+    const text = LINEAR.replace('validation: { size: 512 }', 'validation: { size: 20000 }')
+      .replace('  target: 3*a + 2*b + 1\n  scale: 3*a + 2*b + 1\n', '  targets:\n    y: { formula: 3*a + 2*b + 1, scale: 3*a + 2*b + 1 }\n    z: { formula: a*b, scale: a*b }\n')
+      .replace('metric: { name: rel_l1 }', 'metric: { name: rel_l1.y }')
+      .replace('model: { depth: 0 }', 'model: { depth: 1, width: 4, activation: tanh }')
+      .replace('steps: 400, eval_every: 100', 'steps: 60, eval_every: 60');
+    const { spec } = loadSweepText('linear.yaml', text);
+    const config = trialOf(spec);
+    const { outcome } = run(backend, spec, config);
+    expect(outcome.state).toBe('complete');
+    const data = new ProblemData(spec);
+    const artifact = { spec, config, model: outcome.model!, trial: { number: 0 } } as unknown as TrialArtifact;
+    const whole = predictRows(backend, makePredictor(artifact), data.validation.columns, data.validation.n, { check: true });
+    const metrics = [...whole.metrics!].map(([key, values]) => ({ key, metric: '', target: '', values }));
+    const expected = summarizeTargetMetrics(metrics, spec.problem.aggregates);
+    expect(Object.keys(expected).sort()).toEqual(expect.arrayContaining(['rel_l1.y', 'rel_l1.y.median', 'rel_l1.z.p90', 'rel_l1.z.max']));
+    for (const [key, value] of Object.entries(expected)) expect(outcome.metrics[key], key).toBeCloseTo(value, 6);
   });
 
   it('uses hoisted float64 columns in heads and surrogate losses', () => {
