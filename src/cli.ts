@@ -245,13 +245,14 @@ function buildProgram(setExit: (code: number) => void): Command {
   };
   dbArgument(program
     .command('predict')
-    .description("a kept model's predictions on raw variables from a CSV (exit 3 when rows lie outside the trained ranges)"))
+    .description("a kept model's predictions on raw variables from a data file (exit 3 when rows lie outside the trained ranges)"))
     .option('--sweep <name>', 'the sweep, where the DB holds several')
     .option('--trial <n>', 'trial number (default: the best trial)', trialNumber)
-    .requiredOption('--input <file>', "CSV with the problem's variables as columns, or - for stdin")
+    .requiredOption('--input <file>', "a file with the problem's variables as columns (CSV, TSV, JSON Lines, Parquet or Arrow), or - for CSV on stdin")
+    .option('--format <format>', 'csv | tsv | jsonl | parquet | arrow (default: by the file name, else csv)')
     .option('--check', 'also print the target formula and the per-sample metric')
     .option('--json', 'print the rows as JSON')
-    .action(async (db: string | undefined, flags: { trial?: number; sweep?: string; input: string; check?: boolean; json?: boolean; db?: string }) =>
+    .action(async (db: string | undefined, flags: { trial?: number; sweep?: string; input: string; format?: string; check?: boolean; json?: boolean; db?: string }) =>
       setExit(await predictCommand(resolveDb('predict', db, flags.db), withoutDb(flags), out, err)),
     );
 

@@ -9,8 +9,10 @@ export interface InputRows {
   n: number;
   /** float64 values of each variable, by name. */
   columns: Map<string, Float64Array>;
-  /** The line of the file each row comes from (1-based; the header is line 1). */
+  /** The line of the file each row comes from (1-based; the header is line 1), or for a columnar file (unit 'row') its row number. */
   lines: number[];
+  /** What `lines` counts: text lines (the default) or a columnar file's rows. */
+  unit?: 'line' | 'row';
 }
 
 export interface InputVariable {

@@ -4,6 +4,7 @@
 export { MODEL_FORMAT, ModelFormatError, decodeModel, encodeModel } from './blob.js';
 export { ArtifactError, loadArtifact, loadArtifactFromDb, type TrialArtifact } from './load.js';
 export { readInputCsv, type InputRows, type InputVariable } from './csv.js';
+export { readInputTable } from './input-table.js';
 export { forwardNet, forwardOutputs } from './forward.js';
 export { makePredictor, predictRows, type Predictions, type Predictor } from './predict.js';
 export { describeRange, flagRows, rangeChecks } from './ranges.js';

@@ -1,8 +1,11 @@
-// `sweepdeck predict DB [--trial N] --input FILE|- [--check] [--json]`: a kept model's predictions
-// on raw variables from a CSV, through the trial's own features and head. Rows outside the
+// `sweepdeck predict DB [--trial N] --input FILE|- [--format F] [--check] [--json]`: a kept model's
+// predictions on raw variables from a data file (CSV, TSV, JSON Lines, Parquet or Arrow, as a
+// sweep's data may be; stdin is CSV), through the trial's own features and head. Rows outside the
 // trained ranges are flagged (and the exit code says so); --check adds the target and the metric.
 import { readBoundedInput } from '../input/bounded-read.js';
-import { backendFor, loadArtifactFromDb, makePredictor, predictRows, readInputCsv, type Predictions, type TrialArtifact } from '../artifacts/index.js';
+import { backendFor, loadArtifactFromDb, makePredictor, predictRows, readInputCsv, readInputTable, type InputRows, type InputVariable, type Predictions, type TrialArtifact } from '../artifacts/index.js';
+import { formatOf, type TableFormat } from '../data/read-table.js';
+import { didYouMean } from '../formula/index.js';
 import { summarize, type MetricSummary } from '../problem/summary.js';
 import { validationRowCount } from '../problem/data-source.js';
 import { inputNames } from '../spec/names.js';
@@ -27,18 +30,20 @@ export interface PredictOptions {
   trial?: number;
   sweep?: string;
   input: string;
+  /** The input's format (default: by its extension, and CSV for stdin or any other name). */
+  format?: string;
   check?: boolean;
   json?: boolean;
 }
 
+const FORMATS: readonly TableFormat[] = ['csv', 'tsv', 'jsonl', 'parquet', 'arrow'];
+
 export async function predictCommand(dbPath: string, options: PredictOptions, print: Print, note: Print = () => {}): Promise<number> {
   const source = options.input === '-' ? 'stdin' : options.input;
-  const read = await readBoundedInput(options.input, MAX_INPUT_BYTES);
-  if (!read.ok) throw new UsageError(`cannot read --input ${options.input === '-' ? '- (stdin)' : options.input}: ${read.reason}`);
-  const text = read.text;
+  const format = inputFormat(options);
   const artifact = await loadArtifactFromDb(dbPath, options.trial, options.sweep);
   const predictor = makePredictor(artifact);
-  const rows = readInputCsv(text, source, options.check ? [...predictor.inputs, ...predictor.checkInputs] : predictor.inputs);
+  const rows = await readRows(options.input, source, format, options.check ? [...predictor.inputs, ...predictor.checkInputs] : predictor.inputs);
   const { backend, note: backendNote } = await backendFor(artifact.trial.backend);
   if (backendNote) note(`note: ${backendNote}`);
   const result = predictRows(backend, predictor, rows.columns, rows.n, { check: options.check ?? false });
@@ -47,11 +52,33 @@ export async function predictCommand(dbPath: string, options: PredictOptions, pr
   const targets: TargetColumnNames = { named: predictor.problem.namedTargets, list: predictor.targets.map((t) => ({ name: t.name, pred: t.predColumn, target: t.targetColumn })) };
 
   if (options.json) {
-    printJson(jsonReport(artifact, source, rows.lines, rows.columns, result, summaries, targets), print);
+    printJson(jsonReport(artifact, source, rows, result, summaries, targets), print);
   } else {
-    printInPieces(textReport(artifact, source, rows.lines, rows.columns, result, summaries, targets), print);
+    printInPieces(textReport(artifact, source, rows, result, summaries, targets), print);
   }
   return flagged > 0 ? EXIT_FLAGGED : EXIT_OK;
+}
+
+/** --format, or the input's extension (CSV for stdin and for a name without a known one). */
+function inputFormat(options: PredictOptions): TableFormat {
+  if (options.format !== undefined) {
+    const format = options.format.toLowerCase() as TableFormat;
+    if (!FORMATS.includes(format)) {
+      const suggestion = didYouMean(options.format, FORMATS);
+      throw new UsageError(`--format expects one of ${FORMATS.join(', ')}, got "${options.format}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
+    }
+    if (options.input === '-' && format !== 'csv') throw new UsageError(`--input - (stdin) is read as CSV; save the ${format} data to a file and give its path`);
+    return format;
+  }
+  return options.input === '-' ? 'csv' : (formatOf(options.input) ?? 'csv');
+}
+
+/** The input's rows: CSV (a file or stdin, read whole up to MAX_INPUT_BYTES), or a file in a sweep data format. */
+async function readRows(input: string, source: string, format: TableFormat, variables: readonly InputVariable[]): Promise<InputRows> {
+  if (format !== 'csv') return readInputTable(input, source, format, variables);
+  const read = await readBoundedInput(input, MAX_INPUT_BYTES);
+  if (!read.ok) throw new UsageError(`cannot read --input ${input === '-' ? '- (stdin)' : input}: ${read.reason}`);
+  return readInputCsv(read.text, source, variables);
 }
 
 
@@ -101,8 +128,7 @@ function printInPieces(lines: Iterable<string>, print: Print): void {
 function* textReport(
   artifact: TrialArtifact,
   source: string,
-  lines: number[],
-  columns: Map<string, Float64Array>,
+  { lines, columns, unit = 'line' }: InputRows,
   result: Predictions,
   summaries: Map<string, { rows: number; summary: MetricSummary }> | undefined,
   targets: TargetColumnNames,
@@ -111,7 +137,7 @@ function* textReport(
   // The per-sample metric shown per row, for each target: the one the sweep metric summarises.
   const metricFor = (j: number) => (result.metrics ? [...result.metrics.keys()].find((key) => checkedMetricOf(artifact, key, targets, j)) : undefined);
   const head = [
-    'line',
+    unit,
     ...variables,
     ...targets.list.flatMap((t, j) => [t.pred, ...(result.targets ? [t.target, metricFor(j)!] : [])]),
     'note',
@@ -156,8 +182,7 @@ function* textReport(
 function jsonReport(
   artifact: TrialArtifact,
   source: string,
-  lines: number[],
-  columns: Map<string, Float64Array>,
+  { lines, columns, unit = 'line' }: InputRows,
   result: Predictions,
   summaries: Map<string, { rows: number; summary: MetricSummary }> | undefined,
   targets: TargetColumnNames,
@@ -180,7 +205,8 @@ function jsonReport(
   };
   function row(line: number, i: number) {
     return {
-      line,
+      // A text file's line, or a columnar file's row number.
+      [unit]: line,
       inputs: Object.fromEntries(variables.map((v) => [v, columns.get(v)![i]!])),
       ...(named
         ? {

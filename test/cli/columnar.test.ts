@@ -167,6 +167,25 @@ describe('a data sweep on a Parquet file, validated on an Arrow file', () => {
     const report = JSON.parse(check.stdout) as { check: { l1: { rows: number; mean: number } } };
     expect(report.check.l1.rows).toBe(60);
     expect(report.check.l1.mean).toBeCloseTo(trial!.value!, 6);
+    // predict reads the Arrow file itself, and the Parquet one: its rows are numbered as rows.
+    const feather = sweepdeck(['predict', db, '--input', join(dir, 'val.feather'), '--check', '--json']);
+    expect(feather.code, feather.stderr).toBe(0);
+    const fromFeather = JSON.parse(feather.stdout) as { check: { l1: { rows: number; mean: number } }; rows: { row: number; line?: number }[] };
+    expect(fromFeather.check.l1).toEqual(report.check.l1);
+    expect(fromFeather.rows[59]).toMatchObject({ row: 60 });
+    expect(fromFeather.rows[0]!.line).toBeUndefined();
+    const onTrain = sweepdeck(['predict', db, '--input', join(dir, 'train.parquet')]);
+    expect(onTrain.code, onTrain.stderr).toBe(0);
+    expect(onTrain.stdout).toMatch(/240 rows from .*train\.parquet/);
+    expect(onTrain.stdout).toMatch(/^ *row +a +b +pred/m);
+    parquet(join(dir, 'typo.parquet'), [{ name: 'a', data: [3], type: 'DOUBLE' }, { name: 'B', data: [4], type: 'DOUBLE' }]);
+    const typo = sweepdeck(['predict', db, '--input', join(dir, 'typo.parquet')]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/typo\.parquet: no column "b" \(did you mean "B"\?\)/);
+    parquet(join(dir, 'null.parquet'), [{ name: 'a', data: [3, null], type: 'DOUBLE' }, { name: 'b', data: [4, 5], type: 'DOUBLE' }]);
+    const missing = sweepdeck(['predict', db, '--input', join(dir, 'null.parquet')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/null\.parquet: row 2, column "a": null/);
     const explain = sweepdeck(['explain', db]);
     expect(explain.code, explain.stderr).toBe(0);
     expect(explain.stdout).toMatch(/held-out/);

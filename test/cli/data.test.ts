@@ -66,6 +66,35 @@ describe('a data sweep end to end', () => {
     const explain = sweepdeck(['explain', db]);
     expect(explain.code, explain.stderr).toBe(0);
     expect(explain.stdout).toMatch(/held-out/);
+
+    // The same held-out rows as JSON Lines and TSV (by extension, or named by --format) predict the same.
+    const held = rows.filter((r) => r.split);
+    write(dir, 'val.jsonl', held.map((r) => JSON.stringify({ y: r.y, a: r.a, b: r.b, note: 'any' })).join('\n') + '\n');
+    write(dir, 'val.tsv', `a\tb\ty\n${held.map((r) => `${r.a}\t${r.b}\t${r.y}`).join('\n')}\n`);
+    write(dir, 'val.txt', readFileSync(join(dir, 'val.jsonl'), 'utf8'));
+    for (const input of [['val.jsonl'], ['val.tsv'], ['val.txt', '--format', 'jsonl']]) {
+      const other = sweepdeck(['predict', db, '--input', join(dir, input[0]!), ...input.slice(1), '--check', '--json']);
+      expect(other.code, other.stderr).toBe(0);
+      const read = JSON.parse(other.stdout) as typeof report & { rows: { line: number }[] };
+      expect(read.rows.map((r) => r.pred)).toEqual(report.rows.map((r) => r.pred));
+      expect(read.check.l1.mean).toBe(report.check.l1.mean);
+      expect(read.rows[0]!.line).toBe(input[0] === 'val.tsv' ? 2 : 1);
+    }
+    // Its mistakes are a data file's: the file, the line and the column, exit 2.
+    write(dir, 'bad.jsonl', `{"a": 3, "b": 4}\n{"a": "x", "b": 4}\n`);
+    const bad = sweepdeck(['predict', db, '--input', join(dir, 'bad.jsonl')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.jsonl:2:1: key "a": "x", not a number/);
+    write(dir, 'typo.tsv', 'a\tbb\n3\t4\n');
+    const typo = sweepdeck(['predict', db, '--input', join(dir, 'typo.tsv')]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/typo\.tsv:1: no column "b" \(did you mean "bb"\?\)/);
+    const stdin = sweepdeck(['predict', db, '--input', '-', '--format', 'jsonl']);
+    expect(stdin.code).toBe(2);
+    expect(stdin.stderr).toMatch(/stdin\) is read as CSV/);
+    const unknown = sweepdeck(['predict', db, '--input', join(dir, 'val.jsonl'), '--format', 'parqet']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--format expects one of csv, tsv, jsonl, parquet, arrow, got "parqet" \(did you mean "parquet"\?\)/);
   }, 120_000);
 
   it('reads JSON Lines, a validation column, a weights column, a UTF-8 BOM and CRLF line ends', () => {
