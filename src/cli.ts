@@ -180,6 +180,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print the trial as JSON')
     .action(async (first: string | undefined, second: string | undefined, flags: { json?: boolean; sweep?: string; db?: string }) => {
       // With --db, the one argument is the trial number (`show --db x.db 140`); a second one would be a second DB.
+      // Two numbers after --db are two trial numbers, not a DB and a number.
+      if (flags.db !== undefined && second !== undefined && /^\d+$/.test(first ?? '')) throw new UsageError(`show takes one trial number (got "${first}" and "${second}")`);
       const [positional, raw] = flags.db !== undefined && second === undefined ? [undefined, first] : [first, second];
       const db = resolveDb('show', positional, flags.db);
       if (raw === undefined) throw new UsageError(`show needs a trial number: sweepdeck show ${flags.db === undefined ? 'DB' : '--db DB'} NUMBER`);

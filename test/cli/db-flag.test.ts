@@ -115,6 +115,12 @@ describe('the DB both as the argument and as --db, or neither: one message, exit
     expect(fs.existsSync(join(dir, 'other.db'))).toBe(false);
   });
 
+  it('show --db with two numbers names them as trial numbers', () => {
+    const two = sweepdeck(['show', '--db', db, '1', '2']);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toBe('error: show takes one trial number (got "1" and "2")\n');
+  });
+
   it('agent, with neither, asks for the URL', () => {
     const neither = sweepdeck(['agent', '--sweep', 'x']);
     expect(neither.code).toBe(2);
