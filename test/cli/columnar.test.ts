@@ -10,7 +10,7 @@ import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { compressionRegistry, CompressionType, Float32, Float64, Int64, makeData, RecordBatch, RecordBatchFileWriter, Table, tableFromArrays, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { decompress as zstdDecompress } from 'fzstd';
 import lz4 from 'lz4js';
-import { sweepdeck } from '../helpers/cli.js';
+import { breathe, sweepdeck } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sweep-text.js';
 import { linearDataSweep, linearPoint, recordedTrials } from '../helpers/linear-data.js';
 import { readBinaryTable } from '../../src/data/binary-table.js';
@@ -134,7 +134,7 @@ describe('compressed Arrow files (LZ4 frames, pyarrow\'s Feather default, and ZS
 });
 
 describe('a data sweep on a Parquet file, validated on an Arrow file', () => {
-  it('trains on the Parquet rows, holds out the Arrow rows, and predict, explain and resume read the same data', () => {
+  it('trains on the Parquet rows, holds out the Arrow rows, and predict, explain and resume read the same data', async () => {
     const dir = tempDir();
     const { a, b, y, held } = linearRows(300);
     const pick = <T>(values: T[], wanted: boolean) => values.filter((_, i) => held[i] === wanted);
@@ -168,6 +168,7 @@ describe('a data sweep on a Parquet file, validated on an Arrow file', () => {
     expect(report.check.l1.rows).toBe(60);
     expect(report.check.l1.mean).toBeCloseTo(trial!.value!, 6);
     // predict reads the Arrow file itself, and the Parquet one: its rows are numbered as rows.
+    await breathe();
     const feather = sweepdeck(['predict', db, '--input', join(dir, 'val.feather'), '--check', '--json']);
     expect(feather.code, feather.stderr).toBe(0);
     const fromFeather = JSON.parse(feather.stdout) as { check: { l1: { rows: number; mean: number } }; rows: { row: number; line?: number }[] };
@@ -178,6 +179,7 @@ describe('a data sweep on a Parquet file, validated on an Arrow file', () => {
     expect(onTrain.code, onTrain.stderr).toBe(0);
     expect(onTrain.stdout).toMatch(/240 rows from .*train\.parquet/);
     expect(onTrain.stdout).toMatch(/^ *row +a +b +pred/m);
+    await breathe();
     parquet(join(dir, 'typo.parquet'), [{ name: 'a', data: [3], type: 'DOUBLE' }, { name: 'B', data: [4], type: 'DOUBLE' }]);
     const typo = sweepdeck(['predict', db, '--input', join(dir, 'typo.parquet')]);
     expect(typo.code).toBe(2);

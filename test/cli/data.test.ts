@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, REPO, sweepdeck } from '../helpers/cli.js';
+import { CLI, REPO, breathe, sweepdeck } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sweep-text.js';
 import { linearDataSweep, linearPoint, recordedTrials } from '../helpers/linear-data.js';
 
@@ -31,7 +31,7 @@ function write(dir: string, name: string, text: string): string {
 
 
 describe('a data sweep end to end', () => {
-  it('trains on the CSV, holds out the validation file, and predict --check on that file reproduces the recorded metric', () => {
+  it('trains on the CSV, holds out the validation file, and predict --check on that file reproduces the recorded metric', async () => {
     const dir = tempDir();
     const rows = linearRows(300);
     write(dir, 'train.csv', csv(rows.filter((r) => !r.split), ['a', 'b', 'y']));
@@ -73,6 +73,7 @@ describe('a data sweep end to end', () => {
     write(dir, 'val.tsv', `a\tb\ty\n${held.map((r) => `${r.a}\t${r.b}\t${r.y}`).join('\n')}\n`);
     write(dir, 'val.txt', readFileSync(join(dir, 'val.jsonl'), 'utf8'));
     for (const input of [['val.jsonl'], ['val.tsv'], ['val.txt', '--format', 'jsonl']]) {
+      await breathe();
       const other = sweepdeck(['predict', db, '--input', join(dir, input[0]!), ...input.slice(1), '--check', '--json']);
       expect(other.code, other.stderr).toBe(0);
       const read = JSON.parse(other.stdout) as typeof report & { rows: { line: number }[] };
@@ -81,6 +82,7 @@ describe('a data sweep end to end', () => {
       expect(read.rows[0]!.line).toBe(input[0] === 'val.tsv' ? 2 : 1);
     }
     // Its mistakes are a data file's: the file, the line and the column, exit 2.
+    await breathe();
     write(dir, 'bad.jsonl', `{"a": 3, "b": 4}\n{"a": "x", "b": 4}\n`);
     const bad = sweepdeck(['predict', db, '--input', join(dir, 'bad.jsonl')]);
     expect(bad.code).toBe(2);

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { CLI, REPO, sweepdeck } from '../helpers/cli.js';
+import { CLI, REPO, breathe, sweepdeck } from '../helpers/cli.js';
 import { VALID_SWEEP, tempDir } from '../helpers/sweep-text.js';
 import { Rng } from '../../src/rng.js';
 import { validateCommand } from '../../src/commands/validate.js';
@@ -195,6 +195,7 @@ describe('generated inputs end in a result or in one message (exit 2)', { timeou
     expect(accepted).toBeGreaterThan(10);
     expect(accepted).toBeLessThan(290);
     for (let i = 0; i < 24; i++) {
+      await breathe();
       const file = files[i * 12]!;
       expectCleanEnd(cli(['validate', file]), [0, 2], file);
     }
@@ -212,6 +213,7 @@ describe('generated inputs end in a result or in one message (exit 2)', { timeou
         if (i % 10 !== 0) continue; // a few refused ones through run too
       }
       const target = join(dir, `run-${i}.db`);
+      await breathe();
       const before = hashes();
       const result = cli(['run', file, '--db', target, '--workers', '1', '--steps', '4', '--no-tui', '--time-budget', '20s'], 90_000);
       // Exit 1 only when every trial failed at run time, each with its reason recorded in the DB.
@@ -271,6 +273,7 @@ describe('generated inputs end in a result or in one message (exit 2)', { timeou
     }
     expect(process.memoryUsage().rss).toBeLessThan(RSS_LIMIT_BYTES);
     for (const args of cliCases.slice(0, 12)) {
+      await breathe();
       const before = hashes();
       const result = cli(args);
       expectCleanEnd(result, [0, 2], args.join(' '));
@@ -296,6 +299,9 @@ describe('generated inputs end in a result or in one message (exit 2)', { timeou
       if (i % 13 === 0) cliCases.push(['predict', paths.db, '--input', input, ...(flags.check ? ['--check'] : []), ...(flags.json ? ['--json'] : [])]);
     }
     expect(process.memoryUsage().rss).toBeLessThan(RSS_LIMIT_BYTES);
-    for (const args of cliCases.slice(0, 6)) expectCleanEnd(cli(args), [0, 2, 3], args.join(' '));
+    for (const args of cliCases.slice(0, 6)) {
+      await breathe();
+      expectCleanEnd(cli(args), [0, 2, 3], args.join(' '));
+    }
   });
 });

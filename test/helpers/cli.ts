@@ -20,3 +20,10 @@ export function sweepdeck(args: string[], options: { cwd?: string; timeoutMs?: n
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/**
+ * Lets vitest's worker take its RPC replies between synchronous CLI runs: a test whose event loop
+ * stays blocked for over 60 s (many spawnSync calls in a row on a loaded machine) fails the whole
+ * run with "Timeout calling onTaskUpdate", though every test passed.
+ */
+export const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
