@@ -203,6 +203,7 @@ export class TrialRun {
    * row by row, so chunks give what the whole set at once would.
    */
   evaluationChunk(start: number, size: number, net: Float32Array): void {
+    if (start === 0) this.evaluationError = undefined; // a new evaluation
     if (this.evaluationError) return;
     try {
       const { data } = this;
@@ -227,7 +228,7 @@ export class TrialRun {
 
   /** The metrics on the validation set: `validationPass` hands every chunk to evaluationChunk. */
   private evaluate(validationPass: ValidationPass): MetricValues {
-    this.evaluationError = undefined;
+    // A pack's pass runs once, for every member evaluating at this step, before the first one's afterStep returns.
     validationPass();
     // (set by evaluationChunk during the pass, which the compiler cannot see)
     const failed = this.evaluationError as { error: unknown } | undefined;
