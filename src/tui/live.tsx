@@ -6,9 +6,11 @@ import { render, type Instance } from 'ink';
 import type { SweepEvent } from '../run/events.js';
 import { lineReporter } from '../run/line-reporter.js';
 import { openReadStore } from '../store/open.js';
+import { isPostgresUrl } from '../store/index.js';
+import type { ReadStore } from '../store/read.js';
 import { DashboardStore } from './store.js';
-import { emptyState, markStopping, type DashboardState, type TrialView } from './state.js';
-import { historyState } from './watch-loader.js';
+import { emptyState, markStopping, withOthersFinished, type DashboardState, type TrialView } from './state.js';
+import { historyState, WatchLoader } from './watch-loader.js';
 import { Dashboard, DEFAULT_REFRESH_MS, frameClock } from './components/Dashboard.js';
 import { enterAlternateScreen } from './terminal.js';
 import { ImportanceFeed } from './importance-feed.js';
@@ -52,6 +54,9 @@ export interface LiveDashboard {
   /** Unmounts and restores the terminal; synchronous and idempotent, safe on any exit path. */
   close(): void;
 }
+
+/** How often the dashboard of a shared (PostgreSQL) sweep looks for trials other agents finished. */
+const OTHERS_REFRESH_MS = 2000;
 
 async function initialState(dbPath: string | undefined, sweep: string | undefined): Promise<DashboardState> {
   if (dbPath === undefined) return emptyState('live');
@@ -101,6 +106,7 @@ export async function startLiveDashboard(options: LiveDashboardOptions): Promise
       return trials ? { ...state, trials } : state;
     });
   };
+  const others = options.dbPath !== undefined && isPostgresUrl(options.dbPath) ? othersFeed(options.dbPath, which, store) : undefined;
   const interactive = options.stdin?.isTTY === true;
   const summary: SweepEvent[] = [];
   let quitPressed: () => void = () => {};
@@ -118,6 +124,7 @@ export async function startLiveDashboard(options: LiveDashboardOptions): Promise
   const close = () => {
     if (closed) return;
     closed = true;
+    others?.stop();
     process.off('exit', close);
     // Unmount first (its last frame goes to the alternate screen), then back to the shell's screen.
     instance?.unmount();
@@ -144,6 +151,7 @@ export async function startLiveDashboard(options: LiveDashboardOptions): Promise
     emit(event) {
       if (event.type === 'sweep-started' || event.type === 'sweep-finished') summary.push(event);
       store.dispatch(event);
+      if (event.type === 'sweep-finished') others?.stop();
       if ((event.type === 'trial-finished' && event.state === 'complete') || event.type === 'sweep-finished') {
         refreshImportance(event.type === 'sweep-finished');
         if (event.type === 'trial-finished') void refreshKeptModels();
@@ -163,5 +171,46 @@ export async function startLiveDashboard(options: LiveDashboardOptions): Promise
       for (const event of summary) report(event);
     },
     close,
+  };
+}
+
+/**
+ * On a shared PostgreSQL sweep, other agents finish trials while this run goes on: every
+ * OTHERS_REFRESH_MS one read of the store (through a WatchLoader, which reads a finished trial's
+ * numbers and curve once) adds the ones the dashboard does not know, with their curves.
+ */
+function othersFeed(dbPath: string, which: { sweep?: string }, store: DashboardStore): { stop(): void } {
+  let reader: Promise<{ store: ReadStore; loader: WatchLoader }> | undefined;
+  let stopped = false;
+  let reading = false;
+  const refresh = async () => {
+    if (reading || stopped) return;
+    reading = true;
+    try {
+      reader ??= openReadStore(dbPath, which).then((opened) => ({ store: opened, loader: new WatchLoader(opened, dbPath) }));
+      const { loader } = await reader;
+      let loaded = await loader.load({ now: Date.now() });
+      const unknown = [...loaded.trials.values()].filter((t) => t.curve === undefined && !store.state.trials.has(t.number)).map((t) => t.number);
+      // Their curves too, so Enter shows them (a second, small read: the first cached the rest).
+      if (unknown.length > 0) loaded = await loader.load({ now: Date.now(), curvesFor: unknown });
+      if (!stopped) store.update((state) => withOthersFinished(state, loaded));
+    } catch {
+      // A nicety, like the history: the run goes on without it, and the next look opens the store again.
+      const failed = reader;
+      reader = undefined;
+      void failed?.then(({ store: opened }) => opened.close()).catch(() => {});
+    } finally {
+      reading = false;
+    }
+  };
+  const timer = setInterval(() => void refresh(), OTHERS_REFRESH_MS);
+  timer.unref();
+  return {
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      void reader?.then(({ store: opened }) => opened.close()).catch(() => {});
+    },
   };
 }

@@ -95,7 +95,10 @@ export interface DashboardState {
   runStartedAt: number | null;
   /** When it ended, or null while it runs. */
   runEndedAt: number | null;
-  /** Trials already finished when this run began: the ETA only extrapolates this run's own progress. */
+  /**
+   * Trials finished by others: before this run began, or (a shared PostgreSQL sweep) by other
+   * agents while it runs. The ETA only extrapolates this run's own progress.
+   */
   doneBeforeRun: number;
   /** Trials finished by this run. */
   finishedInRun: number;
@@ -250,6 +253,9 @@ export function reduceEvent(state: DashboardState, event: SweepEvent, now: numbe
     }
     case 'trial-finished': {
       const before = state.trials.get(event.number) ?? newTrial(event.number, event.params);
+      // Already counted as finished (read from the store, where this run wrote it a moment before
+      // the event came): counted once, as this run's, with one log line.
+      const counted = state.trials.has(event.number) && FINISHED_STATES.has(before.state);
       const trial: TrialView = {
         ...before,
         params: event.params,
@@ -263,9 +269,10 @@ export function reduceEvent(state: DashboardState, event: SweepEvent, now: numbe
         ...state,
         trials: withTrial(state, trial),
         finishedInRun: state.finishedInRun + 1,
+        ...(counted ? { doneBeforeRun: Math.max(0, state.doneBeforeRun - 1) } : {}),
         best: event.best ?? state.best,
         lanes: freeLane(state.lanes, event.number),
-        log: appendLog(state.log, { at: now, kind: event.state, trial: event.number, text: finishedText(event, metricName) }),
+        log: appendLog(counted ? state.log.filter((e) => e.trial !== event.number) : state.log, { at: now, kind: event.state, trial: event.number, text: finishedText(event, metricName) }),
       };
     }
     case 'trial-interrupted': {
@@ -320,4 +327,21 @@ export function countStates(state: DashboardState): Record<TrialState, number> {
   const known = state.trials.size;
   if (state.sweep) counts.queued += Math.max(0, state.sweep.total - known);
   return counts;
+}
+
+/**
+ * Trials that other agents finished while this run goes on (a shared sweep), from a load of the
+ * store: the ones the dashboard does not know are added with their log lines and counted as done
+ * by others, and the best becomes theirs when it is better. This run's own trials are the events'.
+ */
+export function withOthersFinished(state: DashboardState, loaded: DashboardState): DashboardState {
+  const added = [...loaded.trials.values()].filter((t) => FINISHED_STATES.has(t.state) && !state.trials.has(t.number));
+  if (added.length === 0) return state;
+  const trials = new Map(state.trials);
+  for (const trial of added) trials.set(trial.number, trial);
+  const numbers = new Set(added.map((t) => t.number));
+  const log = [...state.log, ...loaded.log.filter((e) => e.trial !== undefined && numbers.has(e.trial))].sort((a, b) => a.at - b.at).slice(-LOG_LIMIT);
+  const goal = state.sweep?.metric.goal ?? loaded.sweep?.metric.goal ?? 'minimize';
+  const best = loaded.best && isBetter(goal, loaded.best.value, state.best?.value ?? null) ? loaded.best : state.best;
+  return { ...state, trials, log, best, doneBeforeRun: state.doneBeforeRun + added.length };
 }

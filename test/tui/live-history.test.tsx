@@ -103,3 +103,35 @@ describe.each(backends)('the live dashboard on a sweep in progress ($name)', (ba
     }
   });
 });
+
+describe('the live dashboard of an agent on a shared PostgreSQL sweep', () => {
+  it('adds the trials other agents finish while it runs: their count, log line and a better best', async () => {
+    const location = await server.createDatabase('others');
+    const here = { host: 'here', agent: 'agent-a' };
+    const other = { host: 'elsewhere', agent: 'agent-b' };
+    const store = await openSweepStore(location, sweepRecord({ name: 'a' }), { liveness: LIVENESS });
+    const elsewhere = await openSweepStore(location, sweepRecord({ name: 'a' }), { liveness: LIVENESS });
+    const terminal = recordingTerminal(120, 40);
+    const dashboard = await startLiveDashboard({ stdout: terminal.stream, onInterrupt: () => {}, print: () => {}, refreshMs: 20, dbPath: location, sweep: 'a' });
+    try {
+      dashboard.emit(started({ name: 'a', total: 4, alreadyDone: 0 }));
+      dashboard.emit(trialStarted(0, 1));
+      expect(await finishOne(store, here, 'complete', 0.25)).toBe(0);
+      dashboard.emit(finished(0, 'complete', 0.25, { number: 0, value: 0.25 }));
+      await waitFor(terminal.frames, /✓ 1 complete/);
+      // Agent b finishes two trials, one better than this run's: the dashboard shows them within a look or two.
+      const mark = terminal.frames().length;
+      expect(await finishOne(elsewhere, other, 'pruned', 0.9, 'asha: worse')).toBe(1);
+      expect(await finishOne(elsewhere, other, 'complete', 0.0625)).toBe(2);
+      await waitFor(() => terminal.frames().slice(mark), /✓ 2 complete ✂ 1 pruned/);
+      const frames = terminal.frames().slice(mark);
+      expect(frames).toContain('best: trial 2');
+      expect(frames).toContain('trial 1 pruned at step 20: asha: worse');
+      expect(frames).toMatch(/3\/4/);
+    } finally {
+      dashboard.close();
+      await elsewhere.close();
+      await store.close();
+    }
+  }, 60_000);
+});

@@ -1,6 +1,6 @@
 // The reducer from SweepEvents to the dashboard's state: what each event changes, and that it is pure.
 import { describe, expect, it } from 'vitest';
-import { countStates, emptyState, markStopping, reduceEvent, LOG_LIMIT, type DashboardState } from '../../src/tui/state.js';
+import { countStates, emptyState, markStopping, reduceEvent, withOthersFinished, LOG_LIMIT, type DashboardState } from '../../src/tui/state.js';
 import type { SweepEvent } from '../../src/run/events.js';
 import { T0, busySweep, evaluated, finished, fold, started, trialStarted } from './fixtures.js';
 
@@ -158,5 +158,42 @@ describe('countStates and markStopping', () => {
     expect(markStopping(busySweep()).status).toBe('stopping');
     const done = { ...emptyState('live'), status: 'finished' as const };
     expect(markStopping(done)).toBe(done);
+  });
+});
+
+describe('withOthersFinished (another agent on a shared sweep)', () => {
+  // What a load of the store says: this run's trials 0-4 as busySweep has them, and agent b's 5 (complete, better) and 6 (pruned).
+  const loaded = (): DashboardState => {
+    const other = fold([started(), finished(5, 'complete', 0.05, { number: 5, value: 0.05 }), finished(6, 'pruned', 0.8, null, 'asha: worse')]);
+    return { ...other, trials: new Map([...busySweep().trials, ...other.trials]), best: { number: 5, value: 0.05 } };
+  };
+
+  it('adds the finished trials the dashboard does not know, counted as done by others, with their log lines and the better best', () => {
+    const state = busySweep();
+    const merged = withOthersFinished(state, loaded());
+    expect([...merged.trials.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(merged.trials.get(3)).toBe(state.trials.get(3)); // this run's own trials stay the events'
+    expect(merged.doneBeforeRun).toBe(state.doneBeforeRun + 2);
+    expect(merged.finishedInRun).toBe(state.finishedInRun);
+    expect(merged.best).toEqual({ number: 5, value: 0.05 });
+    expect(merged.log.filter((e) => e.trial === 5 || e.trial === 6).map((e) => e.kind)).toEqual(['complete', 'pruned']);
+    expect(merged.log.map((e) => e.at)).toEqual([...merged.log.map((e) => e.at)].sort((a, b) => a - b)); // in time order
+    // Nothing new: the same state back.
+    expect(withOthersFinished(merged, loaded())).toBe(merged);
+  });
+
+  it('keeps this run\'s best when it is better', () => {
+    const state = busySweep();
+    const worse = { ...loaded(), best: { number: 5, value: 0.5 } };
+    expect(withOthersFinished(state, worse).best).toEqual(state.best);
+  });
+
+  it('counts a trial of this run once when the store had it before its event came', () => {
+    // Read from the store between this run's write and its event: not known as running here (an invalid configuration never starts).
+    const early = withOthersFinished(busySweep(), loaded());
+    const after = reduceEvent(early, finished(5, 'complete', 0.05, { number: 5, value: 0.05 }), T0 + 99_000);
+    expect(after.doneBeforeRun + after.finishedInRun).toBe(early.doneBeforeRun + early.finishedInRun);
+    expect(after.finishedInRun).toBe(early.finishedInRun + 1);
+    expect(after.log.filter((e) => e.trial === 5)).toHaveLength(1);
   });
 });
