@@ -24,6 +24,16 @@ export interface InputVariable {
 /** A plain decimal or scientific number: no hex, no underscores, no Infinity/NaN, not empty. */
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** Refuses (at `where`, with a did-you-mean) a header that lacks a variable not held constant. */
+export function requireColumns(where: string, header: readonly string[], variables: readonly InputVariable[]): void {
+  const expected = variables.map((v) => v.name).join(', ');
+  for (const variable of variables) {
+    if (header.includes(variable.name) || variable.constant !== undefined) continue;
+    const suggestion = didYouMean(variable.name, header);
+    throw new ArtifactError(`${where}: no column "${variable.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; expected a header with the problem's variables: ${expected} (got: ${header.join(', ')})`);
+  }
+}
+
 export function readInputCsv(text: string, source: string, variables: readonly InputVariable[]): InputRows {
   let records: { record: string[]; info: { lines: number } }[];
   try {
@@ -39,18 +49,8 @@ export function readInputCsv(text: string, source: string, variables: readonly I
     if (seen.has(name)) throw new ArtifactError(`${source}:1: column "${name}" appears twice in the header`);
     seen.add(name);
   }
-  const expected = variables.map((v) => v.name).join(', ');
-  const index = new Map<string, number>();
-  for (const variable of variables) {
-    const at = header.indexOf(variable.name);
-    if (at >= 0) index.set(variable.name, at);
-    else if (variable.constant === undefined) {
-      const suggestion = didYouMean(variable.name, header);
-      throw new ArtifactError(
-        `${source}:1: no column "${variable.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; expected a header with the problem's variables: ${expected} (got: ${header.join(', ')})`,
-      );
-    }
-  }
+  requireColumns(`${source}:1`, header, variables);
+  const index = new Map(variables.filter((v) => header.includes(v.name)).map((v) => [v.name, header.indexOf(v.name)]));
   const rows = records.slice(1);
   if (rows.length === 0) throw new ArtifactError(`${source}: no data rows after the header`);
   const n = rows.length;

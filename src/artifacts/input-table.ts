@@ -4,16 +4,15 @@
 // row, and the column. Only the columns predict needs are read; the others may hold anything.
 import { readBinaryTable, isBinaryFormat } from '../data/binary-table.js';
 import { readTableInto, scanTable, type TableFormat } from '../data/read-table.js';
-import { didYouMean } from '../formula/index.js';
 import { ArtifactError } from './load.js';
-import type { InputRows, InputVariable } from './csv.js';
+import { requireColumns, type InputRows, type InputVariable } from './csv.js';
 
 /** The rows of `path` (a TSV, JSON Lines, Parquet or Arrow file; `source` as the user wrote it) for `variables`. */
 export async function readInputTable(path: string, source: string, format: Exclude<TableFormat, 'csv'>, variables: readonly InputVariable[]): Promise<InputRows> {
   if (isBinaryFormat(format)) {
     const table = await readBinaryTable(path, source, format, variables.map((v) => v.name));
-    const present = presentColumns(source, table.header, variables);
-    for (const name of present) {
+    requireColumns(source, table.header, variables);
+    for (const { name } of variables) {
       const why = table.problems.get(name);
       if (why) throw new ArtifactError(`${source}: ${why}`);
     }
@@ -23,23 +22,12 @@ export async function readInputTable(path: string, source: string, format: Exclu
   }
   const scan = scanTable(path, source, format);
   // The header line (JSON Lines: the first object's keys).
-  presentColumns(`${source}:1`, scan.header, variables);
+  requireColumns(`${source}:1`, scan.header, variables);
   const n = scan.rows;
   if (n === 0) throw new ArtifactError(`${source}: no data rows after the header`);
   const into = new Map(variables.filter((v) => scan.header.includes(v.name)).map((v) => [v.name, new Float64Array(n)]));
   const lines = readTableInto(path, source, format, scan.header, into, 0, n, scan.identity.sha256);
   return { n, columns: filled(variables, n, (name) => into.get(name)), lines: Array.from(lines) };
-}
-
-/** The variables the file has; one it lacks that is not held constant is refused (at `where`), with a did-you-mean. */
-function presentColumns(where: string, header: readonly string[], variables: readonly InputVariable[]): string[] {
-  const expected = variables.map((v) => v.name).join(', ');
-  for (const variable of variables) {
-    if (header.includes(variable.name) || variable.constant !== undefined) continue;
-    const suggestion = didYouMean(variable.name, header);
-    throw new ArtifactError(`${where}: no column "${variable.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; expected the problem's variables: ${expected} (got: ${header.join(', ')})`);
-  }
-  return variables.filter((v) => header.includes(v.name)).map((v) => v.name);
 }
 
 /** Each variable's column: read from the file, or (held constant in the sweep and absent there) its value on every row. */

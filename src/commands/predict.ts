@@ -5,6 +5,7 @@
 import { readBoundedInput } from '../input/bounded-read.js';
 import { backendFor, loadArtifactFromDb, makePredictor, predictRows, readInputCsv, readInputTable, type InputRows, type InputVariable, type Predictions, type TrialArtifact } from '../artifacts/index.js';
 import { formatOf, type TableFormat } from '../data/read-table.js';
+import { TABLE_FORMATS } from '../spec/schema.js';
 import { didYouMean } from '../formula/index.js';
 import { summarize, type MetricSummary } from '../problem/summary.js';
 import { validationRowCount } from '../problem/data-source.js';
@@ -36,7 +37,7 @@ export interface PredictOptions {
   json?: boolean;
 }
 
-const FORMATS: readonly TableFormat[] = ['csv', 'tsv', 'jsonl', 'parquet', 'arrow'];
+const FORMATS: readonly TableFormat[] = TABLE_FORMATS;
 
 export async function predictCommand(dbPath: string, options: PredictOptions, print: Print, note: Print = () => {}): Promise<number> {
   const source = options.input === '-' ? 'stdin' : options.input;

@@ -70,7 +70,8 @@ export const AggregateSchema = z.union(
   { errorMap: () => ({ message: 'expected a per-sample formula, or an aggregate {max: [names]} or {mean: [names]}' }) },
 );
 
-const TABLE_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'arrow'] as const;
+/** The data-file formats `problem.data`'s `format:` names (and `predict --format`). */
+export const TABLE_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet', 'arrow'] as const;
 const columnName = z.string().min(1, 'expected a column name');
 
 /** `problem.data`: a table of measurements; its columns are the problem's inputs and targets (data/problem-table.ts reads it). */

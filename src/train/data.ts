@@ -110,7 +110,8 @@ export class ProblemData {
       const full = builder.build(set.columns, set.n, false);
       // One epoch's shuffled copy, overwritten by the next epoch (whose batches come after this one's are used up).
       const epoch = emptyLike(full);
-      return blockBatches(() => shuffled(full, rng, epoch), batch);
+      const order = new Uint32Array(set.n);
+      return blockBatches(() => shuffled(full, rng, epoch, order), batch);
     }
     return epochBatches(builder, set, batch, rng);
   }
@@ -189,10 +190,10 @@ function emptyLike(batch: HostBatch): HostBatch {
   return { n: batch.n, featureCount: batch.featureCount, features: new Float32Array(batch.features.length), columns, ...(batch.weights ? { weights: new Float64Array(batch.n) } : {}) };
 }
 
-/** `batch`'s rows in a random order (one epoch of a fixed training set), written into `into` (a batch of its shape), which is returned. */
-function shuffled(batch: HostBatch, rng: Rng, into: HostBatch): HostBatch {
+/** `batch`'s rows in a random order (one epoch of a fixed training set), written into `into` (a batch of its shape), which is returned; `order` (n long) is scratch. */
+function shuffled(batch: HostBatch, rng: Rng, into: HostBatch, order: Uint32Array): HostBatch {
   const n = batch.n;
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < n; i++) order[i] = i;
   shuffleInPlace(order, rng);
   const f = batch.featureCount;
   const features = into.features;

@@ -73,7 +73,6 @@ export function trainPack(
   const { tf } = backend;
   const runs = configs.map((config, i) => new TrialRun(spec, data, config, hooks[i]!));
   const first = runs[0]!;
-  const outputs = first.outputs;
   const batchSize = first.config.training.batch_size;
   const inputs = first.config.featureFormulas.length;
   const nextBatch = trainingStream(data, runs);

@@ -9,7 +9,7 @@ import { openReadStore } from '../store/open.js';
 import { isPostgresUrl } from '../store/index.js';
 import type { ReadStore } from '../store/read.js';
 import { DashboardStore } from './store.js';
-import { emptyState, markStopping, withOthersFinished, type DashboardState, type TrialView } from './state.js';
+import { FINISHED_STATES, emptyState, markStopping, withOthersFinished, type DashboardState, type TrialView } from './state.js';
 import { historyState, WatchLoader } from './watch-loader.js';
 import { Dashboard, DEFAULT_REFRESH_MS, frameClock } from './components/Dashboard.js';
 import { enterAlternateScreen } from './terminal.js';
@@ -190,8 +190,9 @@ function othersFeed(dbPath: string, which: { sweep?: string }, store: DashboardS
       reader ??= openReadStore(dbPath, which).then((opened) => ({ store: opened, loader: new WatchLoader(opened, dbPath) }));
       const { loader } = await reader;
       let loaded = await loader.load({ now: Date.now() });
-      const unknown = [...loaded.trials.values()].filter((t) => t.curve === undefined && !store.state.trials.has(t.number)).map((t) => t.number);
-      // Their curves too, so Enter shows them (a second, small read: the first cached the rest).
+      // The finished trials to add, with their curves (a second, small read, only when there are
+      // some: the first cached the rest). Other agents' running trials are not shown, nor read.
+      const unknown = [...loaded.trials.values()].filter((t) => FINISHED_STATES.has(t.state) && t.curve === undefined && !store.state.trials.has(t.number)).map((t) => t.number);
       if (unknown.length > 0) loaded = await loader.load({ now: Date.now(), curvesFor: unknown });
       if (!stopped) store.update((state) => withOthersFinished(state, loaded));
     } catch {
