@@ -12,6 +12,10 @@
 //  - a data problem at scale (data.ts): a 1 000 000-row CSV's load time and a 2-worker sweep's peak
 //    RSS (`npm run bench -- --only data` runs this part alone).
 //  - the store on SQLite and PostgreSQL: ingest rows/s, claim latency with 1 and 4 agents (store.ts).
+//  - trial packing (pack.ts): a 48-trial grid through `run` packed and unpacked with 2 workers and
+//    packed with 1, beside the same packs in bare threads (the work's own 2-vs-1); per engine and
+//    backend, K packed against K alone in one thread, and at K = 32 the limit packing tends to;
+//    a pack's tfjs memory (`--only pack` runs this part alone).
 // Machines are noisy: measurements that are compared are interleaved (A B A B …) and each number is
 // the median of BENCH_REPEATS. Compare the ratios, not the absolute numbers. Not a test: it asserts nothing.
 import { spawnSync } from 'node:child_process';
@@ -35,7 +39,7 @@ import { storeBench } from './store.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
 import { measureWeb, serveAlongside, type WebNumbers } from './web.js';
 import { benchData, reportData } from './data.js';
-import { engineRatios, packMemory, type EngineRatio, type PackMemory } from './pack.js';
+import { bareThreads, engineRatios, packMemory, type EngineRatio, type PackMemory } from './pack.js';
 
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? (args[args.indexOf('--json') + 1] ?? 'results/bench.json') : undefined;
@@ -250,6 +254,8 @@ async function parallelWorkRate(kind: 'scalar' | 'matmul', threads: number): Pro
 /** The packing runs: a grid of seed-sized trials of one shape (the training seed swept; the stream is shared). */
 const PACK_RUN = { trials: Number(process.env.BENCH_PACK_TRIALS ?? 48), steps: Number(process.env.BENCH_PACK_STEPS ?? 600) };
 const PACK_K = 8;
+/** A pack far larger than auto's: its gain is close to the limit, the share of a step that packing shares. */
+const PACK_K_LIMIT = 32;
 
 interface PackingNumbers {
   trials: number;
@@ -260,7 +266,12 @@ interface PackingNumbers {
   packed2: number;
   /** 1 worker, packed: for 2 workers vs 1 with packing. */
   packed1: number;
+  /** The same packs trained in bare threads (no orchestrator, pool or store): seconds, 1 thread and 2 (medians). */
+  bare1Seconds: number;
+  bare2Seconds: number;
   engines: EngineRatio[];
+  /** One thread, lockstep, width 16, packs of PACK_K_LIMIT: what packing tends to on this backend as K grows. */
+  limit: EngineRatio;
   memory: PackMemory;
 }
 
@@ -270,17 +281,33 @@ trial packing: a ${PACK_RUN.trials}-trial grid of the seed network (one shape), 
   const unpacked: number[] = [];
   const packed: number[] = [];
   const packedOne: number[] = [];
+  const bareOne: number[] = [];
+  const bareTwo: number[] = [];
+  const gridText = benchSpec(16, PACK_RUN.steps, RUN_EVAL_EVERY, PACK_RUN.trials).text;
   for (let r = 0; r < REPEATS; r++) {
     unpacked.push((await runThroughput(2, 'lines', PACK_RUN, undefined, 1)).endToEnd);
     packed.push((await runThroughput(2, 'lines', PACK_RUN, undefined, PACK_K)).endToEnd);
     packedOne.push((await runThroughput(1, 'lines', PACK_RUN, undefined, PACK_K)).endToEnd);
+    bareOne.push(await bareThreads(gridText, PACK_RUN.trials, PACK_K, 1));
+    bareTwo.push(await bareThreads(gridText, PACK_RUN.trials, PACK_K, 2));
   }
-  const numbers = { unpacked2: median(unpacked), packed2: median(packed), packed1: median(packedOne) };
+  const numbers = {
+    unpacked2: median(unpacked),
+    packed2: median(packed),
+    packed1: median(packedOne),
+    bare1Seconds: median(bareOne),
+    bare2Seconds: median(bareTwo),
+  };
+  const bareScaling = numbers.bare1Seconds / numbers.bare2Seconds;
   console.log(`2 workers, every trial alone : ${fmt(numbers.unpacked2)} trial-steps/s`);
   console.log(`2 workers, packs of ${PACK_K}      : ${fmt(numbers.packed2)} trial-steps/s = ${ratio(numbers.packed2, numbers.unpacked2)} unpacked`);
   console.log(
     `1 worker,  packs of ${PACK_K}      : ${fmt(numbers.packed1)} trial-steps/s; 2 workers vs 1, packed: ${ratio(numbers.packed2, numbers.packed1)}` +
       (ceiling ? ` = ${((numbers.packed2 / numbers.packed1 / ceiling) * 100).toFixed(0)}% of this machine's 2-thread matMul ceiling (${ratio(ceiling, 1)})` : ''),
+  );
+  console.log(
+    `the same packs in bare threads (no orchestrator, pool or store): 1 thread ${numbers.bare1Seconds.toFixed(1)} s, 2 threads ${numbers.bare2Seconds.toFixed(1)} s = ${ratio(bareScaling, 1)}; ` +
+      `the sweep's 2 vs 1 is ${((numbers.packed2 / numbers.packed1 / bareScaling) * 100).toFixed(0)}% of that`,
   );
   // cpu at width 16 only: its plain-JS kernels make a width-64 measurement take minutes.
   const engines = [
@@ -289,12 +316,14 @@ trial packing: a ${PACK_RUN.trials}-trial grid of the seed network (one shape), 
   ];
   console.log(`one thread, ${PACK_K} trials packed vs the same ${PACK_K} one after another (300 steps each):`);
   for (const e of engines) console.log(`  ${e.backend.padEnd(5)} w=${String(e.width).padEnd(3)} ${e.engine.padEnd(8)} ${ratio(e.speedup, 1)}`);
+  const [limit] = await engineRatios(baselineText, { backends: ['wasm'], widths: [16], k: PACK_K_LIMIT, steps: 300, repeats: REPEATS, engines: ['lockstep'] });
+  console.log(`  wasm  w=16  lockstep, ${PACK_K_LIMIT} per pack: ${ratio(limit!.speedup, 1)} (what packing tends to here: it shares the batch, each member's network is its own)`);
   const memory = await packMemory(baselineText, PACK_K);
   console.log(
     `tfjs memory held between steps: one trial ${(memory.soloBytes / 1024).toFixed(0)} KiB, a pack of ${PACK_K} ${(memory.packBytes / 1024).toFixed(0)} KiB ` +
       `(≤ ${PACK_K}× one trial: ${memory.packBytes <= PACK_K * memory.soloBytes ? 'yes' : 'NO'})`,
   );
-  return { trials: PACK_RUN.trials, steps: PACK_RUN.steps, k: PACK_K, ...numbers, engines, memory };
+  return { trials: PACK_RUN.trials, steps: PACK_RUN.steps, k: PACK_K, ...numbers, engines, limit: limit!, memory };
 }
 
 // ---- the dashboard -------------------------------------------------------------------------------

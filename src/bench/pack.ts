@@ -9,6 +9,8 @@ import { trainPack, type PackEngineName } from '../train/pack.js';
 import { loadBackend } from '../train/backend.js';
 import type { BackendName } from '../train/backend-choice.js';
 import type { SweepSpec, TrialConfig } from '../spec/types.js';
+import { Worker } from 'node:worker_threads';
+import type { PackThreadJob } from './pack-thread.js';
 
 export interface EngineRatio {
   backend: BackendName;
@@ -43,7 +45,7 @@ function seedSpec(baselineText: string, width: number, steps: number): SweepSpec
 /** K trials of the seed network differing in learning rate (and seed): the members of one pack. */
 function members(spec: SweepSpec, k: number): TrialConfig[] {
   return Array.from({ length: k }, (_, i) => {
-    const resolved = resolveTrial(spec, i, { 'training.lr': 0.002 * (i + 1), 'training.seed': i + 1 });
+    const resolved = resolveTrial(spec, i, { 'training.lr': 0.002 * (1 + (i % 8)), 'training.seed': i + 1 });
     if (!resolved.ok) throw new Error(resolved.message);
     return resolved.config;
   });
@@ -52,14 +54,18 @@ function members(spec: SweepSpec, k: number): TrialConfig[] {
 const quiet = (): TrainHooks => ({ onEval: () => {}, shouldStop: () => false });
 
 /** Packed vs one-after-another, interleaved over `repeats`, for each backend × width × engine at K. */
-export async function engineRatios(baselineText: string, options: { backends: BackendName[]; widths: number[]; k: number; steps: number; repeats: number }): Promise<EngineRatio[]> {
+export async function engineRatios(
+  baselineText: string,
+  options: { backends: BackendName[]; widths: number[]; k: number; steps: number; repeats: number; engines?: PackEngineName[] },
+): Promise<EngineRatio[]> {
+  const engines = options.engines ?? (['lockstep', 'stacked'] as const);
   const out: EngineRatio[] = [];
   for (const backendName of options.backends) {
     for (const width of options.widths) {
       const spec = seedSpec(baselineText, width, options.steps);
       const data = new ProblemData(spec);
       const configs = members(spec, options.k);
-      const samples = new Map<PackEngineName, number[]>([['lockstep', []], ['stacked', []]]);
+      const samples = new Map<PackEngineName, number[]>(engines.map((engine) => [engine, []]));
       const backend = await loadBackend(backendName);
       // Warm-up: kernels, the JIT, data caches.
       trainPack(backend, spec, data, configs.slice(0, 2), [quiet(), quiet()]);
@@ -68,7 +74,7 @@ export async function engineRatios(baselineText: string, options: { backends: Ba
         let started = performance.now();
         for (const config of configs) trainTrial(backend, spec, data, config, quiet());
         const alone = performance.now() - started;
-        for (const engine of ['lockstep', 'stacked'] as const) {
+        for (const engine of engines) {
           started = performance.now();
           trainPack(backend, spec, data, configs, configs.map(quiet), { engine });
           samples.get(engine)!.push(alone / (performance.now() - started));
@@ -95,4 +101,30 @@ export async function packMemory(baselineText: string, k: number): Promise<PackM
   peak = 0;
   trainPack(backend, spec, data, configs, configs.map(watching), { engine: 'lockstep' });
   return { k, soloBytes, packBytes: peak };
+}
+
+/**
+ * The same packed training as the sweep's grid in bare threads (pack-thread.ts: no orchestrator,
+ * pool, store or messages): all `trials` in one thread, then half in each of two, seconds from
+ * starting the threads to the last one's end. Their ratio is the most 2 workers can give over 1 on
+ * this work, orchestration aside; the matMul loop's ceiling is that of lighter work.
+ */
+export async function bareThreads(text: string, trials: number, k: number, threads: 1 | 2): Promise<number> {
+  const share = Math.ceil(trials / threads);
+  const started = performance.now();
+  const workers: Worker[] = [];
+  await Promise.all(
+    Array.from({ length: threads }, (_, t) => {
+      const job: PackThreadJob = { text, first: t * share, count: Math.min(share, trials - t * share), k };
+      return new Promise<void>((resolve, reject) => {
+        const worker = new Worker(new URL('./pack-thread.js', import.meta.url), { workerData: job });
+        workers.push(worker);
+        worker.once('message', () => resolve());
+        worker.once('error', reject);
+      });
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(workers.map((w) => w.terminate()));
+  return seconds;
 }
